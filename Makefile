@@ -1,0 +1,35 @@
+# The two front-door commands: `make demo` and `make test`. Both install everything they need.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install system-deps postgres lint clean
+
+demo: install system-deps
+	$(BIN)/callcenter demo
+
+test: install system-deps postgres
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Debian packages the service and its tests use (ffmpeg for recordings).
+system-deps:
+	scripts/system-deps.sh
+
+# A real PostgreSQL for the test tier that runs on it; installed and started when missing.
+postgres:
+	scripts/ensure-postgres.sh
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from callcenter.api.registry import ApiRouter, Ctx
+from callcenter.schemas import OrderIn, OrderOut, OrderPatch, OrderQuery, Page
+from callcenter.services import orders as service
+
+router = ApiRouter()
+TAG = "orders"
+
+
+@router.route(
+    "/orders", "GET", summary="List orders", tag=TAG, query=OrderQuery, response=Page[OrderOut]
+)
+async def list_orders(ctx: Ctx, query: OrderQuery) -> Page[OrderOut]:
+    return await service.list_orders(ctx.session, ctx.principal, query)
+
+
+@router.route(
+    "/orders",
+    "POST",
+    summary="Create an order (customer by id, or by phone)",
+    tag=TAG,
+    body=OrderIn,
+    response=OrderOut,
+    status=201,
+)
+async def create_order(ctx: Ctx, body: OrderIn) -> OrderOut:
+    order, new_customer = await service.create(
+        ctx.session, ctx.principal, body, ctx.settings.default_region
+    )
+    if new_customer:
+        ctx.audit("customer.create", "customer", order.customer_id, via="order")
+    ctx.audit("order.create", "order", order.id, number=order.number, total=str(order.total))
+    return OrderOut.model_validate(order)
+
+
+@router.route("/orders/{order_id:int}", "GET", summary="Read an order", tag=TAG, response=OrderOut)
+async def get_order(ctx: Ctx, order_id: int) -> OrderOut:
+    return OrderOut.model_validate(await service.get_visible(ctx.session, ctx.principal, order_id))
+
+
+@router.route(
+    "/orders/{order_id:int}",
+    "PATCH",
+    summary="Update an order: status, items, manager, comment",
+    tag=TAG,
+    body=OrderPatch,
+    response=OrderOut,
+)
+async def update_order(ctx: Ctx, body: OrderPatch, order_id: int) -> OrderOut:
+    order = await service.get_visible(ctx.session, ctx.principal, order_id)
+    changes = await service.update(ctx.session, ctx.principal, order, body)
+    if changes:
+        ctx.audit("order.update", "order", order.id, **changes)
+    return OrderOut.model_validate(order)

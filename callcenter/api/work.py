@@ -1,0 +1,67 @@
+"""Calls, tasks and the audit log."""
+
+from __future__ import annotations
+
+from callcenter.api.registry import ApiRouter, Ctx
+from callcenter.schemas import CallOut, CallQuery, Page, TaskIn, TaskOut, TaskQuery
+from callcenter.services import calls as call_service
+from callcenter.services import tasks as task_service
+
+router = ApiRouter()
+
+
+@router.route(
+    "/calls", "GET", summary="The call log", tag="calls", query=CallQuery, response=Page[CallOut]
+)
+async def list_calls(ctx: Ctx, query: CallQuery) -> Page[CallOut]:
+    return await call_service.list_calls(ctx.session, ctx.principal, query)
+
+
+@router.route("/calls/{call_id:int}", "GET", summary="Read a call", tag="calls", response=CallOut)
+async def get_call(ctx: Ctx, call_id: int) -> CallOut:
+    return CallOut.model_validate(
+        await call_service.get_visible(ctx.session, ctx.principal, call_id)
+    )
+
+
+@router.route(
+    "/tasks", "GET", summary="List tasks", tag="tasks", query=TaskQuery, response=Page[TaskOut]
+)
+async def list_tasks(ctx: Ctx, query: TaskQuery) -> Page[TaskOut]:
+    return await task_service.list_tasks(ctx.session, ctx.principal, query)
+
+
+@router.route(
+    "/tasks",
+    "POST",
+    summary="Create a task",
+    tag="tasks",
+    body=TaskIn,
+    response=TaskOut,
+    status=201,
+)
+async def create_task(ctx: Ctx, body: TaskIn) -> TaskOut:
+    task = await task_service.create(ctx.session, ctx.principal, body)
+    ctx.audit("task.create", "task", task.id, assignee_id=task.assignee_id)
+    return task_service.task_out(task)
+
+
+@router.route("/tasks/{task_id:int}", "GET", summary="Read a task", tag="tasks", response=TaskOut)
+async def get_task(ctx: Ctx, task_id: int) -> TaskOut:
+    return task_service.task_out(
+        await task_service.get_visible(ctx.session, ctx.principal, task_id)
+    )
+
+
+@router.route(
+    "/tasks/{task_id:int}/complete",
+    "POST",
+    summary="Complete a task",
+    tag="tasks",
+    response=TaskOut,
+)
+async def complete_task(ctx: Ctx, task_id: int) -> TaskOut:
+    task = await task_service.get_visible(ctx.session, ctx.principal, task_id)
+    await task_service.complete(ctx.session, task)
+    ctx.audit("task.complete", "task", task.id)
+    return task_service.task_out(task)

@@ -1,0 +1,99 @@
+"""Who is calling: a browser session (cookie + CSRF) or an API bearer token."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
+
+from callcenter.errors import Forbidden, Unauthorized
+from callcenter.models import ApiToken, Manager, Role, utcnow
+from callcenter.security import csrf_matches, hash_token, new_csrf_token
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "x-csrf-token"
+_TOKEN_TOUCH_EVERY = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Principal:
+    manager: Manager
+    via: Literal["session", "token"]
+
+    @property
+    def id(self) -> int:
+        return self.manager.id
+
+    @property
+    def role(self) -> Role:
+        return self.manager.role
+
+    @property
+    def sees_everything(self) -> bool:
+        """Supervisors and admins see all customers, calls and tasks; operators their own."""
+        return self.manager.role in (Role.SUPERVISOR, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.manager.role is Role.ADMIN
+
+
+def csrf_token(conn: HTTPConnection) -> str:
+    """The session's CSRF token, created on first use."""
+    token = conn.session.get("csrf")
+    if not token:
+        token = new_csrf_token()
+        conn.session["csrf"] = token
+    return str(token)
+
+
+async def authenticate(conn: HTTPConnection, session: AsyncSession) -> Principal | None:
+    header = conn.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("use 'Authorization: Bearer <token>'")
+        return await _from_token(session, token.strip())
+    manager_id = conn.session.get("manager_id")
+    if manager_id is None:
+        return None
+    manager = await session.get(Manager, manager_id)
+    if manager is None or not manager.is_active:
+        conn.session.clear()
+        return None
+    return Principal(manager, "session")
+
+
+async def _from_token(session: AsyncSession, token: str) -> Principal:
+    row = (
+        await session.execute(
+            select(ApiToken, Manager)
+            .join(Manager, Manager.id == ApiToken.manager_id)
+            .where(ApiToken.token_hash == hash_token(token))
+        )
+    ).first()
+    if row is None:
+        raise Unauthorized("unknown API token")
+    api_token, manager = row
+    if api_token.revoked_at is not None:
+        raise Unauthorized("this API token was revoked")
+    if not manager.is_active:
+        raise Unauthorized("the token's user is deactivated")
+    now = utcnow()
+    if api_token.last_used_at is None or now - api_token.last_used_at > _TOKEN_TOUCH_EVERY:
+        api_token.last_used_at = now
+    return Principal(manager, "token")
+
+
+def check_csrf(conn: HTTPConnection, method: str, principal: Principal | None) -> None:
+    """Cookie-authenticated writes must echo the session's CSRF token in a header."""
+    if method in SAFE_METHODS or principal is None or principal.via != "session":
+        return
+    if not csrf_matches(conn.session.get("csrf"), conn.headers.get(CSRF_HEADER)):
+        raise Forbidden(
+            "missing or wrong CSRF token: send the X-CSRF-Token header", code="csrf_failed"
+        )

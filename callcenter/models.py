@@ -1,0 +1,317 @@
+"""The data model: typed SQLAlchemy 2 declarative classes.
+
+Money is ``Numeric(12, 2)`` and surfaces as ``Decimal``. Timestamps are stored as naive UTC
+(SQLite has no time zones); :func:`utcnow` is the one clock the service uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.ext.asyncio import AsyncAttrs
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(12, 2)
+
+
+class Base(AsyncAttrs, DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Role(enum.StrEnum):
+    OPERATOR = "operator"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class Presence(enum.StrEnum):
+    AVAILABLE = "available"
+    BUSY = "busy"
+    BREAK = "break"
+    OFFLINE = "offline"
+
+
+class OrderStatus(enum.StrEnum):
+    NEW = "new"
+    APPROVED = "approved"
+    ASSEMBLING = "assembling"
+    DELIVERING = "delivering"
+    COMPLETE = "complete"
+    CANCELLED = "cancelled"
+
+
+class CallDirection(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+    INTERNAL = "internal"
+
+
+class CallStatus(enum.StrEnum):
+    ANSWERED = "answered"
+    MISSED = "missed"
+    BUSY = "busy"
+    FAILED = "failed"
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK, so adding a value is a cheap migration on both engines.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Manager(Base):
+    __tablename__ = "managers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.OPERATOR)
+    extension: Mapped[str | None] = mapped_column(String(32), unique=True)
+    status: Mapped[Presence] = mapped_column(_enum(Presence, "presence"), default=Presence.OFFLINE)
+    status_changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"))
+    # sha256 of the secret part; the secret itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # casefold(name): SQLite's lower() and LIKE fold ASCII only, and names here are Cyrillic.
+    search_name: Mapped[str] = mapped_column(String(200), default="", index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    city: Mapped[str | None] = mapped_column(String(100))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    birthday: Mapped[dt.date | None] = mapped_column(Date)
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("managers.id", ondelete="SET NULL"), index=True
+    )
+    do_not_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    # Aggregates over orders, recomputed in the same transaction as every order write.
+    orders_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_spent: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    average_check: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    first_order_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_order_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+
+    phones: Mapped[list[CustomerPhone]] = relationship(
+        back_populates="customer",
+        cascade="all, delete-orphan",
+        order_by="CustomerPhone.position",
+        lazy="selectin",
+    )
+    tags: Mapped[list[CustomerTag]] = relationship(
+        back_populates="customer",
+        cascade="all, delete-orphan",
+        order_by="CustomerTag.tag",
+        lazy="selectin",
+    )
+
+    @property
+    def phone_numbers(self) -> list[str]:
+        return [p.phone for p in self.phones]
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [t.tag for t in self.tags]
+
+
+class CustomerPhone(Base):
+    __tablename__ = "customer_phones"
+    __table_args__ = (UniqueConstraint("customer_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    # E.164, e.g. +79161234567: lookup by number is an index hit.
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    customer: Mapped[Customer] = relationship(back_populates="phones")
+
+
+class CustomerTag(Base):
+    __tablename__ = "customer_tags"
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+    customer: Mapped[Customer] = relationship(back_populates="tags")
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_customer_created", "customer_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    status: Mapped[OrderStatus] = mapped_column(
+        _enum(OrderStatus, "order_status"), default=OrderStatus.NEW
+    )
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("managers.id", ondelete="SET NULL"), index=True
+    )
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order",
+        cascade="all, delete-orphan",
+        order_by="OrderItem.id",
+        lazy="selectin",
+    )
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product: Mapped[str] = mapped_column(String(255))
+    quantity: Mapped[int] = mapped_column(Integer)
+    price: Mapped[Decimal] = mapped_column(Money)
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+
+class Call(Base):
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    linkedid: Mapped[str] = mapped_column(String(64), unique=True)
+    direction: Mapped[CallDirection] = mapped_column(_enum(CallDirection, "call_direction"))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    # The caller ID exactly as the other side sent it, before normalisation.
+    caller_id_raw: Mapped[str | None] = mapped_column(String(80))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("managers.id", ondelete="SET NULL"), index=True
+    )
+    route: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    wait_seconds: Mapped[int | None] = mapped_column(Integer)
+    talk_seconds: Mapped[int | None] = mapped_column(Integer)
+    # Null while the call is live; one of CallStatus once it has ended.
+    status: Mapped[CallStatus | None] = mapped_column(_enum(CallStatus, "call_status"))
+    status_reason: Mapped[str | None] = mapped_column(String(255))
+
+    rang: Mapped[list[CallRing]] = relationship(
+        back_populates="call", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def rang_manager_ids(self) -> list[int]:
+        return sorted(r.manager_id for r in self.rang)
+
+
+class CallRing(Base):
+    """A manager whose device rang for a call."""
+
+    __tablename__ = "call_rings"
+
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True
+    )
+    manager_id: Mapped[int] = mapped_column(
+        ForeignKey("managers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    rang_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    call: Mapped[Call] = relationship(back_populates="rang")
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_assignee_open", "assignee_id", "done_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32), default="manual")
+    note: Mapped[str] = mapped_column(Text, default="")
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("managers.id", ondelete="SET NULL")
+    )
+    deadline: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(64))

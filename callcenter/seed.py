@@ -1,0 +1,241 @@
+"""A believable demo shop: managers, customers with Russian names and messy phones, orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.aggregates import refresh_customer_aggregates
+from callcenter.models import (
+    Customer,
+    CustomerPhone,
+    CustomerTag,
+    Manager,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Presence,
+    Role,
+    utcnow,
+)
+from callcenter.security import hash_password
+from callcenter.services.customers import search_key
+
+FIRST_M = [
+    "Александр",
+    "Дмитрий",
+    "Максим",
+    "Сергей",
+    "Андрей",
+    "Алексей",
+    "Иван",
+    "Пётр",
+    "Михаил",
+    "Николай",
+    "Егор",
+    "Фёдор",
+    "Артём",
+    "Кирилл",
+    "Юрий",
+]
+FIRST_F = [
+    "Анна",
+    "Мария",
+    "Елена",
+    "Ольга",
+    "Наталья",
+    "Татьяна",
+    "Ирина",
+    "Светлана",
+    "Юлия",
+    "Дарья",
+    "Алёна",
+    "Ксения",
+    "Екатерина",
+    "Вера",
+    "Людмила",
+]
+LAST = [
+    "Иванов",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Васильев",
+    "Петров",
+    "Соколов",
+    "Михайлов",
+    "Новиков",
+    "Фёдоров",
+    "Морозов",
+    "Волков",
+    "Алексеев",
+    "Лебедев",
+    "Семёнов",
+    "Егоров",
+    "Павлов",
+    "Козлов",
+    "Степанов",
+    "Николаев",
+    "Орлов",
+    "Андреев",
+    "Макаров",
+    "Никитин",
+]
+CITIES = [
+    ("Москва", "Europe/Moscow"),
+    ("Санкт-Петербург", "Europe/Moscow"),
+    ("Казань", "Europe/Moscow"),
+    ("Екатеринбург", "Asia/Yekaterinburg"),
+    ("Новосибирск", "Asia/Novosibirsk"),
+    ("Краснодар", "Europe/Moscow"),
+    ("Самара", "Europe/Samara"),
+    ("Владивосток", "Asia/Vladivostok"),
+]
+PRODUCTS = [
+    ("Чайник электрический", 2490),
+    ("Кофемолка", 1890),
+    ("Пылесос робот", 18990),
+    ("Утюг с парогенератором", 7490),
+    ("Блендер", 3990),
+    ("Мультиварка", 6590),
+    ("Фильтр для воды", 890),
+    ("Сменный картридж", 450),
+    ("Набор сковородок", 5490),
+    ("Тостер", 2190),
+    ("Миксер", 2790),
+    ("Весы кухонные", 990),
+]
+
+DEMO_PASSWORD = "demo1234"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    login: str
+    name: str
+    role: Role
+    extension: str | None
+
+
+DEMO_USERS = [
+    DemoUser("admin", "Администратор", Role.ADMIN, None),
+    DemoUser("supervisor", "Ольга Руководова", Role.SUPERVISOR, "100"),
+    DemoUser("anna", "Анна Светлова", Role.OPERATOR, "101"),
+    DemoUser("boris", "Борис Громов", Role.OPERATOR, "102"),
+    DemoUser("vera", "Вера Лужина", Role.OPERATOR, "103"),
+    DemoUser("gleb", "Глеб Тихонов", Role.OPERATOR, "104"),
+]
+
+
+def messy_phone(rng: random.Random, digits: str) -> str:
+    """The same mobile number written the ways customers and shops write it."""
+    a, b, c, d = digits[:3], digits[3:6], digits[6:8], digits[8:]
+    return rng.choice(
+        [
+            f"+7 {a} {b}-{c}-{d}",
+            f"8 ({a}) {b}-{c}-{d}",
+            f"8{digits}",
+            f"7{digits}",
+            f"+7({a}){b}{c}{d}",
+            f"+7{digits}",
+        ]
+    )
+
+
+def _name(rng: random.Random) -> str:
+    last = rng.choice(LAST)
+    if rng.random() < 0.5:
+        return f"{rng.choice(FIRST_M)} {last}"
+    return f"{rng.choice(FIRST_F)} {last}а"
+
+
+async def seed(session: AsyncSession, customers: int = 3000, seed: int = 7) -> dict[str, int]:
+    rng = random.Random(seed)
+    now = utcnow()
+    password_hash = hash_password(DEMO_PASSWORD)
+    managers = [
+        Manager(
+            login=u.login,
+            name=u.name,
+            role=u.role,
+            extension=u.extension,
+            password_hash=password_hash,
+            status=Presence.AVAILABLE if u.extension else Presence.OFFLINE,
+        )
+        for u in DEMO_USERS
+    ]
+    session.add_all(managers)
+    await session.flush()
+    operators = [m for m in managers if m.role is Role.OPERATOR]
+
+    used: set[str] = set()
+    people: list[Customer] = []
+    for i in range(customers):
+        city, tz = rng.choice(CITIES)
+        phones = []
+        for _ in range(1 if rng.random() < 0.85 else 2):
+            while True:
+                digits = f"9{rng.randrange(10**9):09d}"
+                if digits not in used:
+                    used.add(digits)
+                    break
+            phones.append(CustomerPhone(phone=f"+7{digits}", position=len(phones)))
+        name = _name(rng)
+        tags = []
+        if rng.random() < 0.05:
+            tags.append(CustomerTag(tag="vip"))
+        if rng.random() < 0.02:
+            tags.append(CustomerTag(tag="bad"))
+        people.append(
+            Customer(
+                name=name,
+                search_name=search_key(name),
+                city=city,
+                timezone=tz,
+                email=f"client{i}@example.ru" if rng.random() < 0.7 else None,
+                birthday=dt.date(
+                    rng.randrange(1955, 2004), rng.randrange(1, 13), rng.randrange(1, 29)
+                )
+                if rng.random() < 0.6
+                else None,
+                manager_id=rng.choice(operators).id if rng.random() < 0.3 else None,
+                do_not_call=rng.random() < 0.02,
+                created_at=now - dt.timedelta(days=rng.randrange(1, 900)),
+                phones=phones,
+                tags=tags,
+            )
+        )
+    session.add_all(people)
+    await session.flush()
+
+    orders = 0
+    statuses = list(OrderStatus)
+    for customer in people:
+        for _ in range(rng.choice([0, 1, 1, 2, 3, 5])):
+            orders += 1
+            picks = rng.sample(PRODUCTS, rng.randrange(1, 4))
+            items = [
+                OrderItem(product=p, quantity=rng.randrange(1, 3), price=Decimal(price))
+                for p, price in picks
+            ]
+            created = customer.created_at + dt.timedelta(
+                days=rng.randrange(0, max(1, (now - customer.created_at).days))
+            )
+            session.add(
+                Order(
+                    number=f"{created:%y%m}-{orders:05d}",
+                    customer_id=customer.id,
+                    status=rng.choices(statuses, weights=[1, 1, 1, 1, 10, 2])[0],
+                    total=sum((i.price * i.quantity for i in items), Decimal("0")),
+                    manager_id=customer.manager_id or rng.choice(operators).id,
+                    created_at=created,
+                    items=items,
+                )
+            )
+    await session.flush()
+    await refresh_customer_aggregates(session, [c.id for c in people])
+    return {"managers": len(managers), "customers": len(people), "orders": orders}

@@ -1,0 +1,1 @@
+"""Business logic: plain async functions over a session; no HTTP here."""

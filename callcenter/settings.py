@@ -1,0 +1,83 @@
+"""Service settings: environment variables with the ``CALLCENTER_`` prefix, and a ``.env`` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _split_bind(value: str, default_port: int) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host:
+        return value, default_port
+    return host.strip("[]"), int(port)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CALLCENTER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite+aiosqlite:///./var/callcenter.db"
+    http_bind: str = "127.0.0.1:8000"
+
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_username: str = ""
+    ami_secret: SecretStr = SecretStr("")
+
+    agi_bind: str = "127.0.0.1:4573"
+
+    recordings_dir: Path = Path("./var/recordings")
+    recordings_pbx_prefix: str = "/var/spool/asterisk/monitor"
+    recordings_inbox: str = ""
+
+    default_region: str = "RU"
+    originate_context: str = "from-managers"
+    device_tech: str = "PJSIP"
+
+    # Signs session cookies. When empty, a random key is kept in ``<var_dir>/secret.key``.
+    secret_key: SecretStr = SecretStr("")
+    var_dir: Path = Path("./var")
+    # Set to true behind a TLS-terminating proxy: cookies then only travel over HTTPS.
+    cookie_secure: bool = False
+    session_max_age: int = Field(default=12 * 3600, ge=60)
+    login_attempts_per_minute: int = Field(default=5, ge=1)
+
+    @field_validator("default_region")
+    @classmethod
+    def _upper_region(cls, value: str) -> str:
+        return value.upper()
+
+    @property
+    def http_host_port(self) -> tuple[str, int]:
+        return _split_bind(self.http_bind, 8000)
+
+    @property
+    def agi_host_port(self) -> tuple[str, int]:
+        return _split_bind(self.agi_bind, 4573)
+
+    @property
+    def recordings_inbox_path(self) -> Path:
+        return Path(self.recordings_inbox or self.recordings_pbx_prefix)
+
+    @property
+    def ami_enabled(self) -> bool:
+        return bool(self.ami_username)
+
+    def resolved_secret_key(self) -> str:
+        """The session signing key; generated once and kept on disk when not configured."""
+        if self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        import secrets
+
+        path = self.var_dir / "secret.key"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key)
+        return key

@@ -1,0 +1,24 @@
+"""Shared fixtures. Under CI=true a missing real component fails the run; locally it skips loudly."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_component(name: str, reason: str) -> None:
+    """Fail under CI, skip with a loud reason locally."""
+    message = f"{name} is not available: {reason}"
+    if IN_CI:
+        pytest.fail(f"CI=true and {message}", pytrace=False)
+    print(f"\n!!! SKIPPING: {message}", file=sys.stderr)
+    pytest.skip(message)
+
+
+def run_async(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
