@@ -3,6 +3,8 @@
 Each row is checked on its own; a bad row is reported with its line number and reason and
 skipped, and the good rows land. Rows are written in batches with bulk INSERTs; a batch that
 the database refuses is retried row by row, so one bad row never takes its neighbours down.
+Each batch is committed on its own: a long import never holds SQLite's write lock for long,
+and an interrupted one keeps what it wrote (a re-run reports those rows as duplicates).
 
 customers.csv columns: ``name, phones, email, city, timezone, birthday, tags, manager,
 do_not_call, note`` (``phone`` is accepted for ``phones``; several phones and tags are separated
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import Table, false, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -329,13 +331,29 @@ async def _taken_phones(session: AsyncSession, phones: list[str]) -> dict[str, i
     return taken
 
 
-async def _insert_customers(session: AsyncSession, rows: list[CustomerRow]) -> None:
-    ids = (
-        await session.scalars(
-            insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
-            [r.values for r in rows],
+async def reserve_ids(session: AsyncSession, table: Table, count: int) -> list[int]:
+    """Primary keys for a bulk INSERT without RETURNING (which SQLite runs row by row when
+    the returned ids must follow the parameters' order)."""
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        ids = await session.scalars(
+            select(func.nextval(sequence)).select_from(func.generate_series(1, count))
         )
-    ).all()
+        return list(ids)
+    # SQLite has one writer at a time: take the write lock first, then max(id) cannot move.
+    await session.execute(update(table).where(false()).values(id=table.c.id))
+    start = await session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0
+    return list(range(start + 1, start + 1 + count))
+
+
+async def _insert_customers(session: AsyncSession, rows: list[CustomerRow]) -> None:
+    table = Customer.__table__
+    ids = await reserve_ids(session, table, len(rows))  # type: ignore[arg-type]
+    await session.execute(
+        insert(table), [{**r.values, "id": cid} for cid, r in zip(ids, rows, strict=True)]
+    )
     phones = [
         {"customer_id": cid, "phone": p, "position": i}
         for cid, r in zip(ids, rows, strict=True)
@@ -345,9 +363,9 @@ async def _insert_customers(session: AsyncSession, rows: list[CustomerRow]) -> N
         {"customer_id": cid, "tag": t} for cid, r in zip(ids, rows, strict=True) for t in r.tags
     ]
     if phones:
-        await session.execute(insert(CustomerPhone), phones)
+        await session.execute(insert(CustomerPhone.__table__), phones)
     if tags:
-        await session.execute(insert(CustomerTag), tags)
+        await session.execute(insert(CustomerTag.__table__), tags)
 
 
 async def _write_batch(
@@ -395,6 +413,7 @@ async def import_customers(
             else:
                 good.append(parsed)
         report.imported += await _write_batch(session, good, _insert_customers, report)
+        await session.commit()
         batch = []
 
     for line, row in rows:
@@ -493,13 +512,13 @@ async def _insert_orders(session: AsyncSession, drafts: list[OrderDraft]) -> Non
         }
         for d in drafts
     ]
-    ids = (
-        await session.scalars(
-            insert(Order).returning(Order.id, sort_by_parameter_order=True), values
-        )
-    ).all()
+    table = Order.__table__
+    ids = await reserve_ids(session, table, len(values))  # type: ignore[arg-type]
+    await session.execute(
+        insert(table), [{**v, "id": oid} for oid, v in zip(ids, values, strict=True)]
+    )
     items = [{"order_id": oid, **i} for oid, d in zip(ids, drafts, strict=True) for i in d.items]
-    await session.execute(insert(OrderItem), items)
+    await session.execute(insert(OrderItem.__table__), items)
 
 
 async def _resolve_customers(
@@ -595,8 +614,9 @@ async def import_orders(
         batch = good[start : start + BATCH]
         await _resolve_customers(session, batch, report)
         report.imported += await _write_batch(session, batch, _insert_orders, report)
+        await refresh_customer_aggregates(session, {d.customer_id for d in batch if d.customer_id})
+        await session.commit()
         bar.update(total // 2 + (start + len(batch)) * (total - total // 2) // max(len(good), 1))
-    await refresh_customer_aggregates(session, {d.customer_id for d in good if d.customer_id})
     bar.update(total)
     bar.close()
     report.errors.sort(key=lambda e: e.line)

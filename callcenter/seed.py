@@ -111,6 +111,14 @@ PRODUCTS = [
 ]
 
 DEMO_PASSWORD = "demo1234"
+# Mobile prefixes that phonenumbers knows as valid Russian ranges.
+MOBILE_PREFIXES = ["903", "905", "906", "909", "915", "916", "917", "919", "925", "926", "977",
+                   "985"]
+
+
+def mobile_digits(rng: random.Random) -> str:
+    """Ten national digits of a valid Russian mobile number."""
+    return f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**7):07d}"
 
 
 @dataclass(frozen=True)
@@ -179,7 +187,7 @@ async def seed(session: AsyncSession, customers: int = 3000, seed: int = 7) -> d
         phones = []
         for _ in range(1 if rng.random() < 0.85 else 2):
             while True:
-                digits = f"9{rng.randrange(10**9):09d}"
+                digits = mobile_digits(rng)
                 if digits not in used:
                     used.add(digits)
                     break

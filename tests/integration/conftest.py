@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from httpx import Response
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
 from callcenter.app import create_app
@@ -26,16 +31,32 @@ PG_URL = os.environ.get(
     "postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/callcenter_test",
 )
 PASSWORD = "correct-horse-1"
+T = TypeVar("T")
 
 
-async def _reset_pg_schema(url: str) -> None:
-    engine = make_engine(url)
+async def exec_autocommit(url: str, sql: str) -> None:
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
     try:
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
     finally:
         await engine.dispose()
+
+
+@contextmanager
+def scratch_pg_database(suffix: str) -> Iterator[str]:
+    """A database of its own for this test process, so parallel runs never share tables."""
+    name = f"callcenter_{suffix}_{os.getpid()}"
+    admin = make_url(PG_URL).render_as_string(hide_password=False)
+    try:
+        run_async(exec_autocommit(admin, f'DROP DATABASE IF EXISTS "{name}"'))
+        run_async(exec_autocommit(admin, f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # connection refused, auth, no such database
+        require_component("PostgreSQL", f"{make_url(PG_URL).host}:{make_url(PG_URL).port}: {exc}")
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        run_async(exec_autocommit(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _clean(url: str) -> None:
@@ -54,13 +75,10 @@ async def _clean(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
-    try:
-        run_async(_reset_pg_schema(PG_URL))
-    except Exception as exc:  # connection refused, auth, missing database
-        require_component("PostgreSQL", f"{PG_URL.split('@')[-1]}: {exc}")
-    upgrade(PG_URL)
-    return PG_URL
+def postgres_url() -> Iterator[str]:
+    with scratch_pg_database("test") as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -137,3 +155,27 @@ def team(client: TestClient) -> Team:
         op1=make_user(client, "op1", Role.OPERATOR, "101"),
         op2=make_user(client, "op2", Role.OPERATOR, "102"),
     )
+
+
+def db_call(client: TestClient, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``await fn(session)`` on the app's event loop, then commit."""
+    app: Any = client.app
+
+    async def run() -> T:
+        async with app.state.sessionmaker() as session:
+            result = await fn(session)
+            await session.commit()
+            return result
+
+    assert client.portal is not None
+    return client.portal.call(run)
+
+
+def web_login(client: TestClient, login: str, password: str) -> Response:
+    """Submit the /login form as a browser would; the session cookie stays on the client."""
+    page = client.get("/login")
+    assert page.status_code == 200, page.text
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found, page.text
+    form = {"login": login, "password": password, "csrf_token": found.group(1)}
+    return client.post("/login", data=form, follow_redirects=False)
