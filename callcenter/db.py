@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event, false, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -42,3 +42,20 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def reserve_ids(session: AsyncSession, table: Table, count: int) -> list[int]:
+    """Primary keys for a bulk INSERT without RETURNING (which SQLite runs row by row when
+    the returned ids must follow the parameters' order)."""
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        ids = await session.scalars(
+            select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+        )
+        return list(ids)
+    # SQLite has one writer at a time: take the write lock first, then max(id) cannot move.
+    await session.execute(update(table).where(false()).values(id=table.c.id))
+    start = await session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0
+    return list(range(start + 1, start + 1 + count))

@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Table, false, func, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.aggregates import refresh_customer_aggregates
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_engine, make_sessionmaker, reserve_ids
 from callcenter.models import (
     Customer,
     CustomerPhone,
@@ -329,23 +329,6 @@ async def _taken_phones(session: AsyncSession, phones: list[str]) -> dict[str, i
         )
         taken.update({phone: cid for phone, cid in rows})
     return taken
-
-
-async def reserve_ids(session: AsyncSession, table: Table, count: int) -> list[int]:
-    """Primary keys for a bulk INSERT without RETURNING (which SQLite runs row by row when
-    the returned ids must follow the parameters' order)."""
-    if count == 0:
-        return []
-    if session.get_bind().dialect.name == "postgresql":
-        sequence = func.pg_get_serial_sequence(table.name, "id")
-        ids = await session.scalars(
-            select(func.nextval(sequence)).select_from(func.generate_series(1, count))
-        )
-        return list(ids)
-    # SQLite has one writer at a time: take the write lock first, then max(id) cannot move.
-    await session.execute(update(table).where(false()).values(id=table.c.id))
-    start = await session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0
-    return list(range(start + 1, start + 1 + count))
 
 
 async def _insert_customers(session: AsyncSession, rows: list[CustomerRow]) -> None:

@@ -7,9 +7,11 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.aggregates import refresh_customer_aggregates
+from callcenter.db import reserve_ids
 from callcenter.models import (
     Customer,
     CustomerPhone,
@@ -112,8 +114,20 @@ PRODUCTS = [
 
 DEMO_PASSWORD = "demo1234"
 # Mobile prefixes that phonenumbers knows as valid Russian ranges.
-MOBILE_PREFIXES = ["903", "905", "906", "909", "915", "916", "917", "919", "925", "926", "977",
-                   "985"]
+MOBILE_PREFIXES = [
+    "903",
+    "905",
+    "906",
+    "909",
+    "915",
+    "916",
+    "917",
+    "919",
+    "925",
+    "926",
+    "977",
+    "985",
+]
 
 
 def mobile_digits(rng: random.Random) -> str:
@@ -181,69 +195,85 @@ async def seed(session: AsyncSession, customers: int = 3000, seed: int = 7) -> d
     operators = [m for m in managers if m.role is Role.OPERATOR]
 
     used: set[str] = set()
-    people: list[Customer] = []
-    for i in range(customers):
+    customers_rows: list[dict[str, object]] = []
+    phones_rows: list[dict[str, object]] = []
+    tags_rows: list[dict[str, object]] = []
+    customer_ids = await reserve_ids(session, Customer.__table__, customers)  # type: ignore[arg-type]
+    for i, cid in enumerate(customer_ids):
         city, tz = rng.choice(CITIES)
-        phones = []
-        for _ in range(1 if rng.random() < 0.85 else 2):
-            while True:
+        for position in range(1 if rng.random() < 0.85 else 2):
+            digits = mobile_digits(rng)
+            while digits in used:
                 digits = mobile_digits(rng)
-                if digits not in used:
-                    used.add(digits)
-                    break
-            phones.append(CustomerPhone(phone=f"+7{digits}", position=len(phones)))
-        name = _name(rng)
-        tags = []
+            used.add(digits)
+            phones_rows.append({"customer_id": cid, "phone": f"+7{digits}", "position": position})
         if rng.random() < 0.05:
-            tags.append(CustomerTag(tag="vip"))
+            tags_rows.append({"customer_id": cid, "tag": "vip"})
         if rng.random() < 0.02:
-            tags.append(CustomerTag(tag="bad"))
-        people.append(
-            Customer(
-                name=name,
-                search_name=search_key(name),
-                city=city,
-                timezone=tz,
-                email=f"client{i}@example.ru" if rng.random() < 0.7 else None,
-                birthday=dt.date(
-                    rng.randrange(1955, 2004), rng.randrange(1, 13), rng.randrange(1, 29)
-                )
-                if rng.random() < 0.6
-                else None,
-                manager_id=rng.choice(operators).id if rng.random() < 0.3 else None,
-                do_not_call=rng.random() < 0.02,
-                created_at=now - dt.timedelta(days=rng.randrange(1, 900)),
-                phones=phones,
-                tags=tags,
+            tags_rows.append({"customer_id": cid, "tag": "bad"})
+        name = _name(rng)
+        birthday = None
+        if rng.random() < 0.6:
+            birthday = dt.date(
+                rng.randrange(1955, 2004), rng.randrange(1, 13), rng.randrange(1, 29)
             )
+        customers_rows.append(
+            {
+                "id": cid,
+                "name": name,
+                "search_name": search_key(name),
+                "city": city,
+                "timezone": tz,
+                "email": f"client{i}@example.ru" if rng.random() < 0.7 else None,
+                "birthday": birthday,
+                "manager_id": rng.choice(operators).id if rng.random() < 0.3 else None,
+                "do_not_call": rng.random() < 0.02,
+                "note": "",
+                "created_at": now - dt.timedelta(days=rng.randrange(1, 900)),
+                "orders_count": 0,
+                "total_spent": Decimal("0"),
+                "average_check": Decimal("0"),
+            }
         )
-    session.add_all(people)
-    await session.flush()
+    await session.execute(insert(Customer.__table__), customers_rows)
+    await session.execute(insert(CustomerPhone.__table__), phones_rows)
+    if tags_rows:
+        await session.execute(insert(CustomerTag.__table__), tags_rows)
 
-    orders = 0
+    orders_rows: list[dict[str, object]] = []
+    items_rows: list[dict[str, object]] = []
     statuses = list(OrderStatus)
-    for customer in people:
+    for customer in customers_rows:
+        created_at = customer["created_at"]
+        assert isinstance(created_at, dt.datetime)
         for _ in range(rng.choice([0, 1, 1, 2, 3, 5])):
-            orders += 1
             picks = rng.sample(PRODUCTS, rng.randrange(1, 4))
-            items = [
-                OrderItem(product=p, quantity=rng.randrange(1, 3), price=Decimal(price))
-                for p, price in picks
-            ]
-            created = customer.created_at + dt.timedelta(
-                days=rng.randrange(0, max(1, (now - customer.created_at).days))
+            lines = [(p, rng.randrange(1, 3), Decimal(price)) for p, price in picks]
+            created = created_at + dt.timedelta(
+                days=rng.randrange(0, max(1, (now - created_at).days))
             )
-            session.add(
-                Order(
-                    number=f"{created:%y%m}-{orders:05d}",
-                    customer_id=customer.id,
-                    status=rng.choices(statuses, weights=[1, 1, 1, 1, 10, 2])[0],
-                    total=sum((i.price * i.quantity for i in items), Decimal("0")),
-                    manager_id=customer.manager_id or rng.choice(operators).id,
-                    created_at=created,
-                    items=items,
-                )
+            orders_rows.append(
+                {
+                    "number": f"{created:%y%m}-{len(orders_rows) + 1:05d}",
+                    "customer_id": customer["id"],
+                    "status": rng.choices(statuses, weights=[1, 1, 1, 1, 10, 2])[0],
+                    "total": sum((price * qty for _, qty, price in lines), Decimal("0")),
+                    "manager_id": customer["manager_id"] or rng.choice(operators).id,
+                    "comment": "",
+                    "created_at": created,
+                    "updated_at": created,
+                    "lines": lines,
+                }
             )
-    await session.flush()
-    await refresh_customer_aggregates(session, [c.id for c in people])
-    return {"managers": len(managers), "customers": len(people), "orders": orders}
+    order_ids = await reserve_ids(session, Order.__table__, len(orders_rows))  # type: ignore[arg-type]
+    for oid, order in zip(order_ids, orders_rows, strict=True):
+        order["id"] = oid
+        for product, quantity, price in order.pop("lines"):  # type: ignore[attr-defined]
+            items_rows.append(
+                {"order_id": oid, "product": product, "quantity": quantity, "price": price}
+            )
+    await session.execute(insert(Order.__table__), orders_rows)
+    await session.execute(insert(OrderItem.__table__), items_rows)
+    await refresh_customer_aggregates(session, customer_ids)
+    counts = {"managers": len(managers), "customers": customers, "orders": len(orders_rows)}
+    return counts
