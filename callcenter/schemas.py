@@ -342,3 +342,23 @@ class TaskQuery(PageQuery):
 class MeOut(BaseModel):
     manager: ManagerOut
     auth: Literal["session", "token"]
+
+
+class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: dt.datetime
+    actor_id: int | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    details: dict[str, object]
+    ip: str | None
+
+
+class AuditQuery(PageQuery):
+    action: str | None = None
+    actor_id: int | None = None
+    target_type: str | None = None
+    target_id: str | None = None

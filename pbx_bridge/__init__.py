@@ -1,1 +1,4 @@
-"""pbx_bridge."""
+"""The Asterisk side: AMI client, call tracker, FastAGI server, Originate.
+
+Never imports callcenter.
+"""

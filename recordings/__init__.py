@@ -1,1 +1,1 @@
-"""recordings."""
+"""Call recordings: ingest, transcode, store, stream. Never imports callcenter."""

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
 from callcenter.api.registry import ApiRouter, Ctx
-from callcenter.schemas import CallOut, CallQuery, Page, TaskIn, TaskOut, TaskQuery
+from callcenter.models import AuditLog, Role
+from callcenter.schemas import (
+    AuditOut,
+    AuditQuery,
+    CallOut,
+    CallQuery,
+    Page,
+    TaskIn,
+    TaskOut,
+    TaskQuery,
+)
 from callcenter.services import calls as call_service
 from callcenter.services import tasks as task_service
 
@@ -65,3 +77,30 @@ async def complete_task(ctx: Ctx, task_id: int) -> TaskOut:
     await task_service.complete(ctx.session, task)
     ctx.audit("task.complete", "task", task.id)
     return task_service.task_out(task)
+
+
+@router.route(
+    "/audit",
+    "GET",
+    summary="The audit log, newest first (supervisors and admins)",
+    tag="audit",
+    query=AuditQuery,
+    response=Page[AuditOut],
+    roles=[Role.SUPERVISOR, Role.ADMIN],
+)
+async def list_audit(ctx: Ctx, query: AuditQuery) -> Page[AuditOut]:
+    stmt = select(AuditLog)
+    for name in ("action", "actor_id", "target_type", "target_id"):
+        value = getattr(query, name)
+        if value is not None:
+            stmt = stmt.where(getattr(AuditLog, name) == value)
+    total = await ctx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = await ctx.session.scalars(
+        stmt.order_by(AuditLog.id.desc()).limit(query.limit).offset(query.offset)
+    )
+    return Page(
+        items=[AuditOut.model_validate(a) for a in rows],
+        total=total,
+        limit=query.limit,
+        offset=query.offset,
+    )

@@ -43,8 +43,17 @@ def test_internal_extensions_are_not_customer_numbers(raw: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "   ", "abc", "+7 916 abc", "12345678901234567890", "++79161234567", "8 (916) 123",
-     "drop table customers", None],
+    [
+        "",
+        "   ",
+        "abc",
+        "+7 916 abc",
+        "12345678901234567890",
+        "++79161234567",
+        "8 (916) 123",
+        "drop table customers",
+        None,
+    ],
 )
 def test_garbage_is_rejected_with_a_reason(raw: str | None) -> None:
     with pytest.raises(InvalidPhone) as err:
