@@ -40,14 +40,17 @@ def make_csv(path: Path, rows: int) -> None:
         writer = csv.writer(fh, delimiter=";")
         writer.writerow(["name", "phones", "email", "city", "birthday", "tags"])
         for i, d in enumerate(digits):
-            writer.writerow([
-                f"{rng.choice(NAMES)} {i}",
-                messy_phone(rng, d),
-                f"c{i}@example.ru",
-                rng.choice(CITIES),
-                f"{rng.randrange(1, 29):02d}.{rng.randrange(1, 13):02d}.19{rng.randrange(50, 99)}",
-                "vip" if i % 50 == 0 else "",
-            ])
+            writer.writerow(
+                [
+                    f"{rng.choice(NAMES)} {i}",
+                    messy_phone(rng, d),
+                    f"c{i}@example.ru",
+                    rng.choice(CITIES),
+                    f"{rng.randrange(1, 29):02d}.{rng.randrange(1, 13):02d}."
+                    f"19{rng.randrange(50, 99)}",
+                    "vip" if i % 50 == 0 else "",
+                ]
+            )
 
 
 def run_ours(csv_path: Path, workdir: Path) -> float:

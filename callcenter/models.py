@@ -43,6 +43,8 @@ NAMING = {
 }
 
 Money = Numeric(12, 2)
+# A customer's totals add up many orders: wider than one order's Money.
+MoneyTotal = Numeric(16, 2)
 
 
 class Base(AsyncAttrs, DeclarativeBase):
@@ -144,8 +146,8 @@ class Customer(Base):
 
     # Aggregates over orders, recomputed in the same transaction as every order write.
     orders_count: Mapped[int] = mapped_column(Integer, default=0)
-    total_spent: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
-    average_check: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    total_spent: Mapped[Decimal] = mapped_column(MoneyTotal, default=Decimal("0"))
+    average_check: Mapped[Decimal] = mapped_column(MoneyTotal, default=Decimal("0"))
     first_order_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_order_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
 

@@ -27,6 +27,8 @@ Money = Annotated[
     Field(ge=0, max_digits=12, decimal_places=2),
     PlainSerializer(float, return_type=float, when_used="json"),
 ]
+# Sums over many orders (a customer's total spent) outgrow one order's Numeric(12, 2).
+MoneyOut = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=10_000)]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -177,8 +179,8 @@ class CustomerOut(BaseModel):
     note: str
     created_at: dt.datetime
     orders_count: int
-    total_spent: Money
-    average_check: Money
+    total_spent: MoneyOut
+    average_check: MoneyOut
     first_order_at: dt.datetime | None
     last_order_at: dt.datetime | None
     segment: Segment

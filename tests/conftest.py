@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -22,3 +23,16 @@ def require_component(name: str, reason: str) -> None:
 
 def run_async(coro):  # type: ignore[no-untyped-def]
     return asyncio.run(coro)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Real argon2, with the cheapest parameters: the suite creates hundreds of users."""
+    from argon2 import PasswordHasher
+
+    from callcenter import security
+
+    original = security._hasher
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    security._hasher = original

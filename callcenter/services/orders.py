@@ -24,8 +24,15 @@ def to_utc_naive(value: dt.datetime) -> dt.datetime:
     return value.replace(microsecond=0)
 
 
+# The largest value a Numeric(12, 2) column holds.
+MAX_TOTAL = Decimal("9999999999.99")
+
+
 def order_total(items: list[OrderItemIn]) -> Decimal:
-    return sum((item.price * item.quantity for item in items), Decimal("0.00"))
+    total = sum((item.price * item.quantity for item in items), Decimal("0.00"))
+    if total > MAX_TOTAL:
+        raise Invalid("items", f"the order total {total} exceeds the maximum of {MAX_TOTAL}")
+    return total
 
 
 def _items(items: list[OrderItemIn]) -> list[OrderItem]:
@@ -137,16 +144,17 @@ async def update(
     if "items" in fields:
         if body.items is None:
             raise Invalid("items", "may not be null")
-        order.items = _items(body.items)
         order.total = order_total(body.items)
+        order.items = _items(body.items)
         changes["total"] = str(order.total)
     if "manager_id" in fields and body.manager_id != order.manager_id:
         if body.manager_id is not None:
             await _check_manager(session, principal, body.manager_id)
         changes["manager_id"] = body.manager_id
         order.manager_id = body.manager_id
-    if "comment" in fields and body.comment is not None:
+    if "comment" in fields and body.comment is not None and body.comment != order.comment:
         order.comment = body.comment
+        changes["comment"] = True
     if changes:
         order.updated_at = utcnow()
     await session.flush()

@@ -36,11 +36,11 @@ def test_create_normalises_phones_and_tags(client: TestClient, team: Team) -> No
 @pytest.mark.parametrize(
     "phone", ["+7 916 123-45-67", "8 (916) 123-45-67", "89161234567", "79161234567", "9161234567"]
 )
-def test_lookup_finds_the_customer_by_any_format(client: TestClient, team: Team, phone: str) -> None:
+def test_lookup_finds_the_customer_by_any_format(
+    client: TestClient, team: Team, phone: str
+) -> None:
     customer = create(client, team)
-    found = client.get(
-        "/api/v1/customers/lookup", params={"phone": phone}, headers=team.op1.auth
-    )
+    found = client.get("/api/v1/customers/lookup", params={"phone": phone}, headers=team.op1.auth)
     assert found.status_code == 200, found.text
     assert found.json()["id"] == customer["id"]
     assert found.json()["name"] == "Иван Петров"
@@ -127,8 +127,11 @@ def test_search_by_cyrillic_name_phone_and_order_number(client: TestClient, team
     other = create(client, team, {"name": "Анна Смирнова", "phones": ["+7 903 000-11-22"]})
     order = client.post(
         "/api/v1/orders",
-        json={"customer_id": other["id"], "number": "A-1001",
-              "items": [{"product": "Чайник", "quantity": 1, "price": 2490}]},
+        json={
+            "customer_id": other["id"],
+            "number": "A-1001",
+            "items": [{"product": "Чайник", "quantity": 1, "price": 2490}],
+        },
         headers=team.admin.auth,
     )
     assert order.status_code == 201, order.text

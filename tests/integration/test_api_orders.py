@@ -106,11 +106,15 @@ def test_generated_numbers_are_unique_and_a_given_one_cannot_repeat(
     assert card(client, team, customer["id"])["total_spent"] == 40
 
 
-def test_create_by_phone_in_any_format_finds_the_customer(client: TestClient, team: Team) -> None:
+@pytest.mark.parametrize(
+    "phone",
+    ["8 (916) 123-45-67", "+7 916 123 45 67", "79161234567", "9161234567", "tel:+79161234567"],
+)
+def test_create_by_phone_in_any_format_finds_the_customer(
+    client: TestClient, team: Team, phone: str
+) -> None:
     customer = new_customer(client, team)
-    order = post_order(
-        client, team.op1, {"phone": "8 (916) 123-45-67", "items": ITEMS[:1], "customer_name": "X"}
-    )
+    order = post_order(client, team.op1, {"phone": phone, "items": ITEMS[:1], "customer_name": "X"})
     assert order["customer_id"] == customer["id"]
     assert order["total"] == 2499
     same = card(client, team, customer["id"])
@@ -288,3 +292,31 @@ def test_list_filters_and_paging(client: TestClient, team: Team) -> None:
     bad = client.get("/api/v1/orders?status=lost", headers=team.admin.auth)
     assert bad.status_code == 422
     assert bad.json()["error"]["details"]["fields"][0]["field"] == "status"
+
+
+def test_a_total_beyond_the_money_column_is_a_422_not_a_500(client: TestClient, team: Team) -> None:
+    cid = new_customer(client, team)["id"]
+    biggest = post_order(client, team.admin, priced("9999999999.99", customer_id=cid))
+    assert biggest["total"] == 9999999999.99
+    item = {"product": "Яхта", "quantity": 2, "price": "9999999999.99"}
+    response = client.post(
+        "/api/v1/orders", json={"customer_id": cid, "items": [item]}, headers=team.admin.auth
+    )
+    assert response.status_code == 422, response.text
+    assert [f["field"] for f in response.json()["error"]["details"]["fields"]] == ["items"]
+    patched = client.patch(
+        f"/api/v1/orders/{biggest['id']}", json={"items": [item]}, headers=team.admin.auth
+    )
+    assert patched.status_code == 422, patched.text
+    read = client.get(f"/api/v1/orders/{biggest['id']}", headers=team.admin.auth).json()
+    assert (read["total"], read["items"][0]["quantity"]) == (9999999999.99, 1)
+    assert aggregates(client, team, cid)[:3] == (1, 9999999999.99, 9999999999.99)
+
+
+def test_a_customer_total_may_outgrow_one_orders_limit(client: TestClient, team: Team) -> None:
+    customer_id = new_customer(client, team)["id"]
+    for _ in range(2):
+        post_order(client, team.admin, priced("6000000000", customer_id=customer_id))
+    body = card(client, team, customer_id)
+    assert body["total_spent"] == 12_000_000_000
+    assert body["average_check"] == 6_000_000_000

@@ -74,7 +74,9 @@ def test_unknown_route_and_method_are_json(client: TestClient, team: Team) -> No
     }
 
 
-def test_unexpected_error_has_no_traceback(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+def test_unexpected_error_has_no_traceback(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     app = create_app(settings)
 
     async def boom(_request: Request) -> None:

@@ -23,8 +23,21 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 def test_users_add_and_tokens(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["users", "add", "olga", "--role", "supervisor", "--extension", "105",
-                 "--password", "s3cret-pass", "--name", "Ольга"])
+    code = main(
+        [
+            "users",
+            "add",
+            "olga",
+            "--role",
+            "supervisor",
+            "--extension",
+            "105",
+            "--password",
+            "s3cret-pass",
+            "--name",
+            "Ольга",
+        ]
+    )
     assert code == 0
     assert "created supervisor olga" in capsys.readouterr().out
 

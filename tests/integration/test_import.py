@@ -114,7 +114,9 @@ def test_import_customers_then_orders(settings: Settings, tmp_path: Path) -> Non
         ("name\nИван\n".encode("cp1251"), "not UTF-8"),
     ],
 )
-def test_whole_file_errors(settings: Settings, tmp_path: Path, content: bytes, message: str) -> None:
+def test_whole_file_errors(
+    settings: Settings, tmp_path: Path, content: bytes, message: str
+) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
     with pytest.raises(ImportFailed, match=message):

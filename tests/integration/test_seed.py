@@ -27,8 +27,14 @@ def test_seeded_shop_is_consistent(client: TestClient) -> None:
             )
             orders_total = await session.scalar(select(func.sum(Order.total)))
             phone = await session.scalar(select(CustomerPhone.phone).limit(1))
-            return {**counts, "spent": spent, "paid": paid, "items": items_total,
-                    "orders_total": orders_total, "phone": phone}
+            return {
+                **counts,
+                "spent": spent,
+                "paid": paid,
+                "items": items_total,
+                "orders_total": orders_total,
+                "phone": phone,
+            }
 
     assert client.portal is not None
     result = client.portal.call(run)
@@ -39,8 +45,11 @@ def test_seeded_shop_is_consistent(client: TestClient) -> None:
 
     page = client.get("/login")
     csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    login = client.post("/login", data={"login": "anna", "password": DEMO_PASSWORD,
-                                        "csrf_token": csrf}, follow_redirects=False)
+    login = client.post(
+        "/login",
+        data={"login": "anna", "password": DEMO_PASSWORD, "csrf_token": csrf},
+        follow_redirects=False,
+    )
     assert login.status_code == 303
     phone = str(result["phone"])
     national = "8 (" + phone[2:5] + ") " + phone[5:8] + "-" + phone[8:10] + "-" + phone[10:]

@@ -113,8 +113,8 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("orders_count", sa.Integer(), nullable=False),
-        sa.Column("total_spent", sa.Numeric(precision=12, scale=2), nullable=False),
-        sa.Column("average_check", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("total_spent", sa.Numeric(precision=16, scale=2), nullable=False),
+        sa.Column("average_check", sa.Numeric(precision=16, scale=2), nullable=False),
         sa.Column("first_order_at", sa.DateTime(), nullable=True),
         sa.Column("last_order_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
