@@ -23,6 +23,7 @@ from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected
 from callcenter.security import LoginRateLimiter
 from callcenter.settings import Settings
+from callcenter.telephony import Telephony
 
 API_PREFIX = "/api/v1"
 SESSION_COOKIE = "callcenter_session"
@@ -72,16 +73,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
         engine = make_engine(settings.database_url)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.telephony = Telephony(settings, app.state.sessionmaker)
+        await app.state.telephony.start()
         try:
             yield
         finally:
+            await app.state.telephony.stop()
             await engine.dispose()
 
     async def openapi_json(_request: Request) -> Response:
         return JSONResponse(openapi)
 
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "version": __version__})
+        pbx = request.app.state.telephony.status()
+        healthy = all(p["state"] == "connected" for p in pbx.values())
+        return JSONResponse(
+            {"status": "ok" if healthy else "degraded", "version": __version__, "pbx": pbx}
+        )
 
     routes = [
         Route(f"{API_PREFIX}/openapi.json", openapi_json, methods=["GET"]),

@@ -59,6 +59,11 @@ class Invalid(ApiError):
         )
 
 
+class ServiceUnavailable(ApiError):
+    status = 503
+    code = "service_unavailable"
+
+
 class TooManyRequests(ApiError):
     status = 429
     code = "too_many_requests"

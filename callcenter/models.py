@@ -109,6 +109,10 @@ class Manager(Base):
     extension: Mapped[str | None] = mapped_column(String(32), unique=True)
     status: Mapped[Presence] = mapped_column(_enum(Presence, "presence"), default=Presence.OFFLINE)
     status_changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # What the PBX says of the manager's phone (DeviceStateChange): NOT_INUSE, INUSE, RINGING,
+    # BUSY, UNAVAILABLE...; null until the bridge has heard of it.
+    device_state: Mapped[str | None] = mapped_column(String(32))
+    device_state_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -237,9 +241,12 @@ class OrderItem(Base):
 
 class Call(Base):
     __tablename__ = "calls"
+    __table_args__ = (UniqueConstraint("pbx", "linkedid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    linkedid: Mapped[str] = mapped_column(String(64), unique=True)
+    # Which AMI connection saw the call: Linkedids are unique per PBX only.
+    pbx: Mapped[str] = mapped_column(String(32), default="default")
+    linkedid: Mapped[str] = mapped_column(String(64), index=True)
     direction: Mapped[CallDirection] = mapped_column(_enum(CallDirection, "call_direction"))
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
     # The caller ID exactly as the other side sent it, before normalisation.

@@ -125,6 +125,7 @@ class ManagerOut(BaseModel):
     extension: str | None
     status: Presence
     status_changed_at: dt.datetime
+    device_state: str | None = Field(description="the phone's state as the PBX reports it")
     is_active: bool
 
 
@@ -277,6 +278,7 @@ class CallOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    pbx: str
     linkedid: str
     direction: CallDirection
     phone: str | None
@@ -339,6 +341,18 @@ class TaskQuery(PageQuery):
     customer_id: int | None = None
     open: bool | None = None
     overdue: bool | None = None
+
+
+class OriginateIn(Strict):
+    manager_id: int | None = Field(default=None, description="defaults to the caller")
+    phone: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class OriginateOut(BaseModel):
+    call_id: str = Field(description="the Linkedid the call log and the WebSocket will use")
+    status: Literal["manager_answered"]
+    phone: str
+    customer_id: int | None
 
 
 class MeOut(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,6 +13,14 @@ def _split_bind(value: str, default_port: int) -> tuple[str, int]:
     if not host:
         return value, default_port
     return host.strip("[]"), int(port)
+
+
+class AmiServer(BaseModel):
+    name: str = Field(default="default", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+    host: str = "127.0.0.1"
+    port: int = Field(default=5038, ge=1, le=65535)
+    username: str
+    secret: SecretStr
 
 
 class Settings(BaseSettings):
@@ -27,6 +35,10 @@ class Settings(BaseSettings):
     ami_port: int = 5038
     ami_username: str = ""
     ami_secret: SecretStr = SecretStr("")
+
+    # More PBXs: a JSON list of {"name", "host", "port", "username", "secret"}. When set, it
+    # replaces the single connection above.
+    ami_servers: list[AmiServer] = []
 
     agi_bind: str = "127.0.0.1:4573"
 
@@ -65,7 +77,21 @@ class Settings(BaseSettings):
 
     @property
     def ami_enabled(self) -> bool:
-        return bool(self.ami_username)
+        return bool(self.ami_username or self.ami_servers)
+
+    def ami_connections(self) -> list[AmiServer]:
+        if self.ami_servers:
+            return list(self.ami_servers)
+        if not self.ami_username:
+            return []
+        return [
+            AmiServer(
+                host=self.ami_host,
+                port=self.ami_port,
+                username=self.ami_username,
+                secret=self.ami_secret,
+            )
+        ]
 
     def resolved_secret_key(self) -> str:
         """The session signing key; generated once and kept on disk when not configured."""

@@ -120,6 +120,7 @@ class OriginateRequested:
     channel_id: str
     extension: str
     number: str
+    action_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,7 @@ class CallTracker:
         self._by_uniqueid: dict[str, str] = {}
         self._bridges: dict[str, set[str]] = {}
         self._originates: dict[str, OriginateRequested] = {}
+        self._originate_actions: dict[str, str] = {}
         # Channels already hung up: a re-sync listing them (a race) must not revive them.
         self._gone: deque[str] = deque(maxlen=forget_after)
         self._gone_set: set[str] = set()
@@ -446,12 +448,19 @@ class CallTracker:
         call, leg = self._leg(e.channel, e.ts, changes)
         leg.up = True
         self._bridges.setdefault(e.bridge_id, set()).add(e.channel.uniqueid)
-        # After a transfer the answering manager is whoever shares a bridge with the customer.
+        # After a transfer the answering manager is whoever shares a bridge with the customer;
+        # the one who just entered wins over one on the way out.
         members = [call.legs[u] for u in self._bridges[e.bridge_id] if u in call.legs]
         if call.answered_at is not None and any(m.external for m in members):
-            for member in members:
-                if member.extension not in (None, call.answered_by) and not member.hung_up:
-                    self._answer(call, member.extension, e.ts, changes)
+            if leg.extension is not None:
+                candidate: str | None = leg.extension
+            else:
+                present = [m.extension for m in members if m.extension and not m.hung_up]
+                candidate = (
+                    call.answered_by if call.answered_by in present else next(iter(present), None)
+                )
+            if candidate is not None and candidate != call.answered_by:
+                self._answer(call, candidate, e.ts, changes)
         return changes
 
     def _on_BridgeLeave(self, e: ev.BridgeLeave) -> list[Change]:
@@ -478,6 +487,8 @@ class CallTracker:
 
     def _on_OriginateRequested(self, e: OriginateRequested) -> list[Change]:
         self._originates[e.channel_id] = e
+        if e.action_id:
+            self._originate_actions[e.action_id] = e.channel_id
         return []
 
     def _on_OriginateResponse(self, e: ev.OriginateResponse) -> list[Change]:
@@ -485,8 +496,9 @@ class CallTracker:
         reason = (
             None if e.success else ORIGINATE_REASONS.get(e.reason, f"failed (reason {e.reason})")
         )
-        call_id = self._by_uniqueid.get(e.uniqueid) or (e.linkedid or None)
-        pending = self._originates.pop(e.uniqueid, None)
+        channel_id = self._originate_actions.pop(e.action_id, None) or e.uniqueid
+        call_id = self._by_uniqueid.get(channel_id) or (e.linkedid or None)
+        pending = self._originates.pop(channel_id, None)
         if not e.success:
             call = self._calls.get(call_id) if call_id else None
             if call is not None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from callcenter.api.registry import ApiRouter, Ctx
+from callcenter.errors import ApiError
 from callcenter.models import AuditLog, Role
 from callcenter.schemas import (
     AuditOut,
     AuditQuery,
     CallOut,
     CallQuery,
+    OriginateIn,
+    OriginateOut,
     Page,
     TaskIn,
     TaskOut,
@@ -34,6 +37,31 @@ async def get_call(ctx: Ctx, call_id: int) -> CallOut:
     return CallOut.model_validate(
         await call_service.get_visible(ctx.session, ctx.principal, call_id)
     )
+
+
+@router.route(
+    "/calls/originate",
+    "POST",
+    summary="Click-to-call: ring the manager's phone, then the customer's",
+    tag="calls",
+    body=OriginateIn,
+    response=OriginateOut,
+)
+async def originate_call(ctx: Ctx, body: OriginateIn) -> OriginateOut:
+    try:
+        result = await call_service.originate(
+            ctx.session,
+            ctx.principal,
+            ctx.request.app.state.telephony,
+            body,
+            ctx.settings.default_region,
+        )
+    except ApiError as exc:
+        ctx.audit("call.originate", "call", exc.details.get("call_id"), failed=exc.code)
+        await ctx.session.commit()
+        raise
+    ctx.audit("call.originate", "call", result.call_id, phone=result.phone)
+    return result
 
 
 @router.route(

@@ -6,10 +6,13 @@ from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.auth import Principal
-from callcenter.errors import Forbidden, NotFound
-from callcenter.models import Call, CallRing
-from callcenter.schemas import CallOut, CallQuery, Page
+from callcenter.errors import Conflict, Forbidden, Invalid, NotFound, ServiceUnavailable
+from callcenter.models import Call, CallRing, Manager
+from callcenter.phones import InvalidPhone, normalize_phone
+from callcenter.schemas import CallOut, CallQuery, OriginateIn, OriginateOut, Page
+from callcenter.services.customers import find_by_phone
 from callcenter.services.orders import to_utc_naive
+from callcenter.telephony import OriginateFailed, PbxUnavailable, Telephony
 
 
 def took_part(manager_id: int) -> ColumnElement[bool]:
@@ -55,4 +58,61 @@ async def list_calls(session: AsyncSession, principal: Principal, q: CallQuery) 
     )
     return Page(
         items=[CallOut.model_validate(c) for c in rows], total=total, limit=q.limit, offset=q.offset
+    )
+
+
+def _caller_id(name: str | None, number: str) -> str:
+    """What the manager's phone shows while it rings: the customer being called."""
+    if not name:
+        return number
+    clean = "".join(ch for ch in name if ch not in '"<>\r\n')[:60]
+    return f'"{clean}" <{number}>'
+
+
+async def originate(
+    session: AsyncSession,
+    principal: Principal,
+    telephony: Telephony,
+    body: OriginateIn,
+    region: str,
+) -> OriginateOut:
+    """Click-to-call: the manager's phone rings first; when it answers, the customer's."""
+    manager_id = body.manager_id if body.manager_id is not None else principal.id
+    if manager_id != principal.id and not principal.sees_everything:
+        raise Forbidden("operators can only place calls from their own phone")
+    manager = await session.get(Manager, manager_id)
+    if manager is None:
+        raise Invalid("manager_id", f"no manager with id {manager_id}")
+    if not manager.extension:
+        raise Invalid("manager_id", f"{manager.login} has no extension to ring")
+    try:
+        phone = normalize_phone(body.phone, region)
+    except InvalidPhone as exc:
+        raise Invalid("phone", str(exc)) from None
+    customer = await find_by_phone(session, phone)
+    customer_id = customer.id if customer else None
+    digits = phone.lstrip("+")
+    caller_id = _caller_id(customer.name if customer else None, digits)
+    # Do not hold a database connection while a phone rings.
+    await session.commit()
+    try:
+        call_id = await telephony.originate(
+            manager.extension,
+            digits,
+            caller_id,
+            variables={
+                "CRM_CUSTOMER_ID": str(customer_id or ""),
+                "CRM_MANAGER_ID": str(manager.id),
+            },
+        )
+    except PbxUnavailable as exc:
+        raise ServiceUnavailable(f"cannot place the call: {exc}", code="pbx_unavailable") from None
+    except OriginateFailed as exc:
+        raise Conflict(
+            f"the call was not placed: {exc.reason}",
+            code="originate_failed",
+            details={"call_id": exc.call_id, "reason": exc.reason},
+        ) from None
+    return OriginateOut(
+        call_id=call_id, status="manager_answered", phone=phone, customer_id=customer_id
     )

@@ -26,6 +26,7 @@ MANAGER_KEYS = {
     "extension",
     "status",
     "status_changed_at",
+    "device_state",
     "is_active",
 }
 

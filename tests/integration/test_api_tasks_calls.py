@@ -234,6 +234,7 @@ def test_read_a_call(client: TestClient, team: Team, calls: dict[str, Any]) -> N
     assert response.status_code == 200, response.text
     assert response.json() == {
         "id": calls["c1"],
+        "pbx": "default",
         "linkedid": "1700000001.1",
         "direction": "in",
         "phone": "+79161234567",

@@ -1,0 +1,136 @@
+"""``CallRecorder``: the sink of the AMI event pump. It writes what the tracker says of calls
+into the Call table (one transaction per batch), matches customers by phone, records which
+managers' phones rang, and keeps the PBX's view of each manager's device."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.models import Call, CallDirection, CallRing, CallStatus, Manager, utcnow
+from callcenter.phones import try_normalize_phone
+from callcenter.services.customers import find_by_phone
+from pbx_bridge.tracker import (
+    CallAnswered,
+    CallEnded,
+    CallsMerged,
+    CallSnapshot,
+    CallUpdated,
+    Change,
+    DevicePresence,
+    DeviceRinging,
+)
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[str, Sequence[Change]], Awaitable[None]]
+
+
+def _ts(value: float | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return dt.datetime.fromtimestamp(value, dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+class CallRecorder:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        pbx: str = "default",
+        region: str = "RU",
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.pbx = pbx
+        self.region = region
+        # Told of every batch after it is stored: screen-pops, originate waiters, routing.
+        self.listeners: list[Listener] = []
+
+    async def handle(self, changes: Sequence[Change]) -> None:
+        latest: dict[str, CallSnapshot] = {}
+        absorbed: list[str] = []
+        presence: dict[str, str] = {}
+        for change in changes:
+            if isinstance(change, CallUpdated | DeviceRinging | CallAnswered | CallEnded):
+                latest[change.call.call_id] = change.call
+            elif isinstance(change, CallsMerged):
+                absorbed.append(change.absorbed_id)
+                latest.pop(change.absorbed_id, None)
+                latest[change.call.call_id] = change.call
+            elif isinstance(change, DevicePresence):
+                presence[change.extension] = change.state
+        if latest or absorbed or presence:
+            async with self.sessionmaker() as session, session.begin():
+                await self._store(session, latest, absorbed, presence)
+        for listener in self.listeners:
+            try:
+                await listener(self.pbx, changes)
+            except Exception:
+                log.exception("a call listener failed")
+
+    async def _store(
+        self,
+        session: AsyncSession,
+        latest: dict[str, CallSnapshot],
+        absorbed: list[str],
+        presence: dict[str, str],
+    ) -> None:
+        extensions = {ext for snap in latest.values() for ext in snap.rang}
+        extensions |= {s.answered_by for s in latest.values() if s.answered_by}
+        extensions |= set(presence)
+        managers = {
+            m.extension: m
+            for m in await session.scalars(select(Manager).where(Manager.extension.in_(extensions)))
+        }
+        if absorbed:
+            await session.execute(
+                delete(Call).where(Call.pbx == self.pbx, Call.linkedid.in_(absorbed))
+            )
+        existing = {
+            c.linkedid: c
+            for c in await session.scalars(
+                select(Call).where(Call.pbx == self.pbx, Call.linkedid.in_(list(latest)))
+            )
+        }
+        for call_id, snap in latest.items():
+            call = existing.get(call_id)
+            if call is None:
+                call = Call(pbx=self.pbx, linkedid=call_id, rang=[])
+                session.add(call)
+            await self._apply(session, call, snap, managers)
+        now = utcnow()
+        for extension, state in presence.items():
+            manager = managers.get(extension)
+            if manager is not None and manager.device_state != state:
+                manager.device_state = state
+                manager.device_state_changed_at = now
+
+    async def _apply(
+        self, session: AsyncSession, call: Call, snap: CallSnapshot, managers: dict[str, Manager]
+    ) -> None:
+        call.direction = CallDirection(snap.direction.value if snap.direction else "internal")
+        call.caller_id_raw = snap.number
+        phone = try_normalize_phone(snap.number, self.region) if snap.number else None
+        if phone != call.phone:
+            call.phone = phone
+            customer = await find_by_phone(session, phone) if phone else None
+            call.customer_id = customer.id if customer else None
+        call.route = snap.route or call.route
+        call.started_at = _ts(snap.started_at) or utcnow()
+        call.answered_at = _ts(snap.answered_at)
+        call.ended_at = _ts(snap.ended_at)
+        call.wait_seconds = snap.wait_seconds
+        call.talk_seconds = snap.talk_seconds
+        call.status = CallStatus(snap.status.value) if snap.status else None
+        call.status_reason = snap.status_reason
+        answered = managers.get(snap.answered_by) if snap.answered_by else None
+        call.manager_id = answered.id if answered else None
+        have = {ring.manager_id for ring in call.rang}
+        for extension in snap.rang:
+            manager = managers.get(extension)
+            if manager is not None and manager.id not in have:
+                call.rang.append(CallRing(manager_id=manager.id, rang_at=call.started_at))
+                have.add(manager.id)
