@@ -7,6 +7,7 @@ oldest Linkedid, and the tracker then merges the two calls into one.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 from collections import deque
@@ -159,6 +160,7 @@ class _Call:
     route: str | None = None
     recordings: list[str] = field(default_factory=list)
     originate_failure: str | None = None
+    originated: bool = False
 
     def snapshot(self, **extra: object) -> CallSnapshot:
         return CallSnapshot(
@@ -183,6 +185,8 @@ class CallTracker:
         self._bridges: dict[str, set[str]] = {}
         self._originates: dict[str, OriginateRequested] = {}
         self._originate_actions: dict[str, str] = {}
+        # Originated calls that ended before their OriginateResponse said why.
+        self._ended_originates: dict[str, CallSnapshot] = {}
         # Channels already hung up: a re-sync listing them (a race) must not revive them.
         self._gone: deque[str] = deque(maxlen=forget_after)
         self._gone_set: set[str] = set()
@@ -239,6 +243,7 @@ class CallTracker:
             call.number = requested.number
             call.first_extension = requested.extension
             call.started_at = min(ts, requested.ts)
+            call.originated = True
             return call
         extension = self._extension(first)
         if extension is not None:
@@ -313,9 +318,12 @@ class CallTracker:
         self._calls.pop(call.id, None)
         if call.direction is None:
             call.direction = Direction.INTERNAL
-        changes.append(
-            CallEnded(call.snapshot(ended_at=ts, status=status, status_reason=reason or why))
-        )
+        final = call.snapshot(ended_at=ts, status=status, status_reason=reason or why)
+        if call.originated:
+            self._ended_originates[call.id] = final
+            while len(self._ended_originates) > 1000:
+                del self._ended_originates[next(iter(self._ended_originates))]
+        changes.append(CallEnded(final))
 
     def _forget(self, uniqueid: str) -> None:
         if len(self._gone) == self._gone.maxlen:
@@ -337,6 +345,9 @@ class CallTracker:
                 return Status.FAILED, "the customer's number is unreachable"
             if statuses:
                 return Status.MISSED, "the customer did not answer"
+            manager_up = any(leg.up for leg in call.legs.values() if leg.extension)
+            if call.originated and not manager_up:
+                return Status.FAILED, "the manager's phone did not answer"
             return Status.FAILED, "the customer was never dialled"
         if statuses and statuses <= {"BUSY"}:
             return Status.BUSY, "every phone dialled was busy"
@@ -501,8 +512,13 @@ class CallTracker:
         pending = self._originates.pop(channel_id, None)
         if not e.success:
             call = self._calls.get(call_id) if call_id else None
+            late = self._ended_originates.pop(channel_id, None)
             if call is not None:
                 call.originate_failure = reason
+            elif late is not None:
+                fixed = dataclasses.replace(late, status=Status.FAILED, status_reason=reason)
+                changes.append(CallUpdated(fixed))
+                call_id = late.call_id
             elif pending is not None:
                 # The manager's channel never came up: the call ends before it began.
                 failed = _Call(

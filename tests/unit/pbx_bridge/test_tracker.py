@@ -316,3 +316,19 @@ def test_recording_file_and_route_ride_on_channel_variables() -> None:
     final = ended(call)
     assert final.recordings == ("/var/spool/asterisk/monitor/a.wav",)
     assert final.route == "vip"
+
+
+def test_a_late_originate_failure_refines_the_reason() -> None:
+    manager = ch("PJSIP/101-0000000a", "crm-3", "crm-3")
+    changes = run(
+        [
+            OriginateRequested(0.0, "crm-3", "101", "79031112233", "act-3"),
+            ev.Newchannel(0.1, manager),
+            ev.Hangup(2.0, manager, 17, "User busy"),
+            ev.OriginateResponse(2.0, "act-3", False, 5, "PJSIP/101", "crm-3", "crm-3"),
+        ]
+    )
+    first = ended(changes)
+    assert first.status_reason == "the manager's phone did not answer"
+    [refined] = [c.call for c in changes if type(c).__name__ == "CallUpdated" and c.call.ended_at]
+    assert (refined.status, refined.status_reason) == (Status.FAILED, "the manager's phone is busy")
