@@ -11,9 +11,18 @@ from collections.abc import Awaitable, Callable, Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.models import Call, CallDirection, CallRing, CallStatus, Manager, utcnow
+from callcenter.db import reserve_ids
+from callcenter.models import (
+    Call,
+    CallDirection,
+    CallRing,
+    CallStatus,
+    Customer,
+    CustomerPhone,
+    Manager,
+    utcnow,
+)
 from callcenter.phones import try_normalize_phone
-from callcenter.services.customers import find_by_phone
 from pbx_bridge.tracker import (
     CallAnswered,
     CallEnded,
@@ -64,7 +73,8 @@ class CallRecorder:
                 presence[change.extension] = change.state
         if latest or absorbed or presence:
             async with self.sessionmaker() as session, session.begin():
-                await self._store(session, latest, absorbed, presence)
+                with session.no_autoflush:
+                    await self._store(session, latest, absorbed, presence)
         for listener in self.listeners:
             try:
                 await listener(self.pbx, changes)
@@ -95,12 +105,36 @@ class CallRecorder:
                 select(Call).where(Call.pbx == self.pbx, Call.linkedid.in_(list(latest)))
             )
         }
+        phones = {
+            call_id: try_normalize_phone(snap.number, self.region) if snap.number else None
+            for call_id, snap in latest.items()
+        }
+        customers = await self._customers_by_phone(
+            session,
+            {
+                phone
+                for call_id, phone in phones.items()
+                if phone and (call_id not in existing or existing[call_id].phone != phone)
+            },
+        )
+        # Ids up front let the ORM insert new calls in one batch instead of row by row.
+        new_ids = iter(
+            await reserve_ids(
+                session,
+                Call.__table__,  # type: ignore[arg-type]
+                sum(1 for call_id in latest if call_id not in existing),
+            )
+        )
         for call_id, snap in latest.items():
             call = existing.get(call_id)
             if call is None:
-                call = Call(pbx=self.pbx, linkedid=call_id, rang=[])
+                call = Call(id=next(new_ids), pbx=self.pbx, linkedid=call_id, rang=[])
                 session.add(call)
-            await self._apply(session, call, snap, managers)
+            phone = phones[call_id]
+            if phone != call.phone or call_id not in existing:
+                call.phone = phone
+                call.customer_id = customers.get(phone) if phone else None
+            self._apply(call, snap, managers)
         now = utcnow()
         for extension, state in presence.items():
             manager = managers.get(extension)
@@ -108,16 +142,26 @@ class CallRecorder:
                 manager.device_state = state
                 manager.device_state_changed_at = now
 
-    async def _apply(
-        self, session: AsyncSession, call: Call, snap: CallSnapshot, managers: dict[str, Manager]
-    ) -> None:
+    @staticmethod
+    async def _customers_by_phone(session: AsyncSession, phones: set[str]) -> dict[str, int]:
+        """Customer ids by phone, one query; with several, the most recent buyer wins."""
+        if not phones:
+            return {}
+        rows = await session.execute(
+            select(CustomerPhone.phone, Customer.id)
+            .join(Customer, Customer.id == CustomerPhone.customer_id)
+            .where(CustomerPhone.phone.in_(phones))
+            .order_by(Customer.last_order_at.desc().nulls_last(), Customer.id)
+        )
+        found: dict[str, int] = {}
+        for phone, customer_id in rows:
+            found.setdefault(phone, customer_id)
+        return found
+
+    @staticmethod
+    def _apply(call: Call, snap: CallSnapshot, managers: dict[str, Manager]) -> None:
         call.direction = CallDirection(snap.direction.value if snap.direction else "internal")
         call.caller_id_raw = snap.number
-        phone = try_normalize_phone(snap.number, self.region) if snap.number else None
-        if phone != call.phone:
-            call.phone = phone
-            customer = await find_by_phone(session, phone) if phone else None
-            call.customer_id = customer.id if customer else None
         call.route = snap.route or call.route
         call.started_at = _ts(snap.started_at) or utcnow()
         call.answered_at = _ts(snap.answered_at)

@@ -138,6 +138,7 @@ class _Leg:
     extension: str | None
     up: bool = False
     hung_up: bool = False
+    bridge: str | None = None
 
     @property
     def external(self) -> bool:
@@ -458,7 +459,7 @@ class CallTracker:
         changes: list[Change] = []
         call, leg = self._leg(e.channel, e.ts, changes)
         leg.up = True
-        self._bridges.setdefault(e.bridge_id, set()).add(e.channel.uniqueid)
+        self._join_bridge(leg, e.bridge_id)
         # After a transfer the answering manager is whoever shares a bridge with the customer;
         # the one who just entered wins over one on the way out.
         members = [call.legs[u] for u in self._bridges[e.bridge_id] if u in call.legs]
@@ -474,12 +475,27 @@ class CallTracker:
                 self._answer(call, candidate, e.ts, changes)
         return changes
 
-    def _on_BridgeLeave(self, e: ev.BridgeLeave) -> list[Change]:
-        members = self._bridges.get(e.bridge_id)
+    def _join_bridge(self, leg: _Leg, bridge_id: str) -> None:
+        if leg.bridge is not None and leg.bridge != bridge_id:
+            self._leave_bridge(leg)
+        leg.bridge = bridge_id
+        self._bridges.setdefault(bridge_id, set()).add(leg.channel.uniqueid)
+
+    def _leave_bridge(self, leg: _Leg) -> None:
+        if leg.bridge is None:
+            return
+        members = self._bridges.get(leg.bridge)
         if members is not None:
-            members.discard(e.channel.uniqueid)
+            members.discard(leg.channel.uniqueid)
             if not members:
-                del self._bridges[e.bridge_id]
+                del self._bridges[leg.bridge]
+        leg.bridge = None
+
+    def _on_BridgeLeave(self, e: ev.BridgeLeave) -> list[Change]:
+        call_id = self._by_uniqueid.get(e.channel.uniqueid)
+        leg = self._calls[call_id].legs.get(e.channel.uniqueid) if call_id else None
+        if leg is not None and leg.bridge == e.bridge_id:
+            self._leave_bridge(leg)
         return []
 
     def _on_Hangup(self, e: ev.Hangup) -> list[Change]:
@@ -491,8 +507,7 @@ class CallTracker:
         leg.hung_up = True
         if leg.extension is not None:
             call.ringing.discard(leg.extension)
-        for members in self._bridges.values():
-            members.discard(e.channel.uniqueid)
+        self._leave_bridge(leg)
         self._end_if_done(call, e.ts, changes)
         return changes
 
@@ -565,7 +580,7 @@ class CallTracker:
             if item.channel.state == 6:
                 leg.up = True
             if item.bridge_id:
-                self._bridges.setdefault(item.bridge_id, set()).add(uid)
+                self._join_bridge(leg, item.bridge_id)
             if not known:
                 changes.append(CallUpdated(call.snapshot()))
         # Calls found live and bridged with a manager were answered while we were away.
