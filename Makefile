@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install system-deps postgres lint clean
+.PHONY: demo test install system-deps postgres asterisk asterisk-traces lint clean
 
 demo: install system-deps
 	$(BIN)/callcenter demo
 
-test: install system-deps postgres
+test: install system-deps postgres asterisk
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(STAMP)
@@ -27,6 +27,15 @@ system-deps:
 # A real PostgreSQL for the test tier that runs on it; installed and started when missing.
 postgres:
 	scripts/ensure-postgres.sh
+
+# A real Asterisk 22 (Debian sid chroot, cached in /var/cache/callcenter) and sipp for
+# tests/asterisk; needs root.
+asterisk:
+	scripts/asterisk/setup.sh
+
+# Re-record tests/fixtures/ami/*.txt from the real PBX.
+asterisk-traces: install asterisk
+	$(BIN)/python -m tests.asterisk.record_traces
 
 lint: install
 	$(BIN)/ruff check .

@@ -241,7 +241,12 @@ class AmiClient:
             connected_only=False,
         )
         if not response.success:
-            raise AmiAuthError(str(response.get("Message") or "authentication failed"))
+            message = str(response.get("Message") or "login refused")
+            # Only a refused secret is final; "Asterisk is shutting down" (a restart in
+            # progress) and the like are worth another try.
+            if "authentication" in message.lower():
+                raise AmiAuthError(message)
+            raise AmiError(f"login refused: {message}")
         self.state = AmiState.CONNECTED
         self.connects += 1
         self.last_error = None

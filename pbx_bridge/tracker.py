@@ -440,6 +440,13 @@ class CallTracker:
             return []
         changes: list[Change] = []
         call, dest_leg = self._leg(e.dest, e.ts, changes)
+        if e.caller is None and call.originated and dest_leg.extension == call.first_extension:
+            # Click-to-call: the manager picking up their own phone; the call is answered when
+            # the customer does.
+            call.ringing.discard(dest_leg.extension)
+            dest_leg.up = dest_leg.up or e.status == "ANSWER"
+            changes.append(CallUpdated(call.snapshot()))
+            return changes
         call.dial_statuses.append(e.status)
         if dest_leg.extension is not None:
             call.ringing.discard(dest_leg.extension)

@@ -34,6 +34,8 @@ class FakeAmiServer:
     secret: str = "crm-secret"
     live_channels: list[dict[str, str]] = field(default_factory=list)
     answer_pings: bool = True
+    # When set, every login is refused with this message (e.g. "Asterisk is shutting down").
+    refuse_logins: str | None = None
     on_action: Callable[[dict[str, str]], list[dict[str, str]] | None] | None = None
     actions: list[dict[str, str]] = field(default_factory=list)
     logins: int = 0
@@ -96,6 +98,19 @@ class FakeAmiServer:
                 self.actions.append(action)
                 name = action.get("Action", "").lower()
                 action_id = action.get("ActionID", "")
+                if name == "login" and self.refuse_logins:
+                    writer.write(
+                        render(
+                            {
+                                "Response": "Error",
+                                "ActionID": action_id,
+                                "Message": self.refuse_logins,
+                            }
+                        )
+                    )
+                    await writer.drain()
+                    writer.close()
+                    return
                 if name == "login":
                     if (
                         action.get("Username") == self.username

@@ -200,3 +200,17 @@ async def test_burst_of_10000_events_loses_nothing(server: FakeAmiServer) -> Non
         assert seen == list(range(10_000))
     finally:
         await client.stop()
+
+
+async def test_login_refused_during_shutdown_is_retried(server: FakeAmiServer) -> None:
+    server.refuse_logins = "Asterisk is shutting down"
+    client = AmiClient(config(server))
+    client.start()
+    try:
+        await asyncio.sleep(0.3)
+        assert client.state is not AmiState.AUTH_FAILED
+        assert "shutting down" in (client.last_error or "")
+        server.refuse_logins = None
+        await wait_for(lambda: client.state is AmiState.CONNECTED)
+    finally:
+        await client.stop()
