@@ -113,6 +113,8 @@ class Manager(Base):
     # BUSY, UNAVAILABLE...; null until the bridge has heard of it.
     device_state: Mapped[str | None] = mapped_column(String(32))
     device_state_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # When routing last offered this manager a group call: least recently offered goes first.
+    last_offered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -305,12 +307,29 @@ class Task(Base):
     )
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"))
+    # A callback for a group (no personal manager): any member may take it.
+    group_name: Mapped[str | None] = mapped_column(String(64))
+    # The number to call back (E.164): one open callback per number.
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("managers.id", ondelete="SET NULL")
     )
     deadline: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AppSetting(Base):
+    """Settings an admin edits in the UI (routing, callbacks...), one JSON value per key."""
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("managers.id", ondelete="SET NULL")
+    )
 
 
 class AuditLog(Base):

@@ -329,6 +329,8 @@ class TaskOut(BaseModel):
     customer_id: int | None
     call_id: int | None
     assignee_id: int | None
+    group_name: str | None
+    phone: str | None
     created_by_id: int | None
     deadline: dt.datetime | None
     created_at: dt.datetime

@@ -71,6 +71,8 @@ def test_create_task_defaults_to_the_caller(client: TestClient, team: Team) -> N
         "customer_id": None,
         "call_id": None,
         "assignee_id": team.op1.id,
+        "group_name": None,
+        "phone": None,
         "created_by_id": team.op1.id,
         "deadline": None,
         "done_at": None,
