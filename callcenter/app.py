@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,20 +19,25 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from callcenter import __version__, web
 from callcenter.api import customers, managers, orders, work
+from callcenter.api import settings as settings_api
 from callcenter.api.registry import ApiRouter, openapi_document
+from callcenter.callbacks import CallbackTasks
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected
+from callcenter.routing_service import Router
 from callcenter.security import LoginRateLimiter
 from callcenter.settings import Settings
 from callcenter.telephony import Telephony
+from pbx_bridge.agi import FastAgiServer
 
+log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 SESSION_COOKIE = "callcenter_session"
 
 
 def api_router() -> ApiRouter:
     router = ApiRouter(API_PREFIX)
-    for module in (customers, orders, managers, work):
+    for module in (customers, orders, managers, work, settings_api):
         router.include(module.router)
     return router
 
@@ -63,6 +69,25 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+async def start_agi(settings: Settings, router: Router) -> FastAgiServer | None:
+    """The FastAGI server the dialplan asks for routes; off when CALLCENTER_AGI_BIND is empty.
+    A port that cannot be bound is logged, not fatal: the dialplan falls back by itself."""
+    if not settings.agi_bind:
+        return None
+    host, port = settings.agi_host_port
+    server = FastAgiServer({"route": router.route}, fallback=Router.fallback_variables)
+    try:
+        await server.start(host, port)
+    except OSError as exc:
+        log.error(
+            "FastAGI cannot listen on %s: %s; calls take the dialplan's fallback",
+            settings.agi_bind,
+            exc,
+        )
+        return None
+    return server
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     router = api_router()
@@ -74,11 +99,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.telephony = Telephony(settings, app.state.sessionmaker)
+        app.state.callbacks = CallbackTasks(app.state.sessionmaker)
+        app.state.telephony.add_listener(app.state.callbacks)
+        app.state.router = Router(
+            app.state.sessionmaker,
+            app.state.telephony,
+            settings.default_region,
+            settings.device_tech,
+        )
+        app.state.agi = await start_agi(settings, app.state.router)
         await app.state.telephony.start()
         try:
             yield
         finally:
             await app.state.telephony.stop()
+            if app.state.agi is not None:
+                await app.state.agi.stop()
             await engine.dispose()
 
     async def openapi_json(_request: Request) -> Response:
@@ -86,9 +122,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     async def healthz(request: Request) -> Response:
         pbx = request.app.state.telephony.status()
+        agi = request.app.state.agi
         healthy = all(p["state"] == "connected" for p in pbx.values())
         return JSONResponse(
-            {"status": "ok" if healthy else "degraded", "version": __version__, "pbx": pbx}
+            {
+                "status": "ok" if healthy else "degraded",
+                "version": __version__,
+                "pbx": pbx,
+                "agi": None
+                if agi is None
+                else {"sessions": agi.sessions, "fallbacks": agi.fallbacks, "errors": agi.errors},
+            }
         )
 
     routes = [

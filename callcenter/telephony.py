@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.call_log import CallRecorder
+from callcenter.call_log import CallRecorder, Listener
 from callcenter.settings import Settings
 from pbx_bridge.ami import AmiClient, AmiConfig, AmiError
 from pbx_bridge.pump import EventPump
@@ -49,6 +49,13 @@ class Telephony:
         self.sessionmaker = sessionmaker
         self.links: dict[str, PbxLink] = {}
         self._waiters: dict[str, asyncio.Future[OriginateResult]] = {}
+        self._listeners: list[Listener] = [self._on_changes]
+
+    def add_listener(self, listener: Listener) -> None:
+        """Told of every stored batch of call changes, on every PBX (now and later)."""
+        self._listeners.append(listener)
+        for link in self.links.values():
+            link.recorder.listeners.append(listener)
 
     async def start(self) -> None:
         for server in self.settings.ami_connections():
@@ -63,7 +70,7 @@ class Telephony:
             )
             tracker = CallTracker(self.settings.device_tech)
             recorder = CallRecorder(self.sessionmaker, server.name, self.settings.default_region)
-            recorder.listeners.append(self._on_changes)
+            recorder.listeners.extend(self._listeners)
             pump = EventPump(client.queue, tracker, recorder)
             tasks = [client.start(), asyncio.create_task(pump.run(), name=f"pump-{server.name}")]
             self.links[server.name] = PbxLink(server.name, client, tracker, pump, recorder, tasks)
@@ -77,6 +84,9 @@ class Telephony:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self.links.clear()
+
+    def ringing_extensions(self) -> set[str]:
+        return set().union(*(link.tracker.ringing_extensions() for link in self.links.values()))
 
     def status(self) -> dict[str, dict[str, object]]:
         return {

@@ -198,6 +198,10 @@ class CallTracker:
     def active_calls(self) -> list[CallSnapshot]:
         return [c.snapshot() for c in self._calls.values()]
 
+    def ringing_extensions(self) -> set[str]:
+        """Extensions whose phones ring for a call right now."""
+        return {ext for call in self._calls.values() for ext in call.ringing}
+
     def call_of(self, uniqueid: str) -> str | None:
         return self._by_uniqueid.get(uniqueid)
 

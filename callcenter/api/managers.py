@@ -88,4 +88,5 @@ async def set_status(ctx: Ctx, body: ManagerStatusIn, manager_id: int) -> Manage
     manager = await service.get(ctx.session, manager_id)
     if await service.set_status(ctx.session, ctx.principal, manager, body.status):
         ctx.audit("manager.status", "manager", manager.id, status=body.status)
+        ctx.after_commit.append(ctx.request.app.state.router.invalidate)
     return ManagerOut.model_validate(manager)

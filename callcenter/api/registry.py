@@ -34,6 +34,8 @@ class Ctx:
     session: AsyncSession
     principal: Principal
     settings: Settings
+    # Run once the request's transaction has committed (cache invalidation, notifications).
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
 
     def audit(
         self, action: str, target_type: str | None = None, target_id: object = None, **details: Any
@@ -182,6 +184,8 @@ async def _run(ep: Endpoint, request: Request) -> Response:
         ctx = Ctx(request=request, session=session, principal=principal, settings=settings)
         result = await ep.handler(ctx, **kwargs)
         await session.commit()
+    for hook in ctx.after_commit:
+        hook()
     if ep.status == 204 or result is None:
         return Response(status_code=204)
     assert ep.adapter is not None

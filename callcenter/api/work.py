@@ -108,6 +108,20 @@ async def complete_task(ctx: Ctx, task_id: int) -> TaskOut:
 
 
 @router.route(
+    "/tasks/{task_id:int}/take",
+    "POST",
+    summary="Take a group callback as your own",
+    tag="tasks",
+    response=TaskOut,
+)
+async def take_task(ctx: Ctx, task_id: int) -> TaskOut:
+    task = await task_service.get_visible(ctx.session, ctx.principal, task_id)
+    await task_service.take(ctx.session, ctx.principal, task)
+    ctx.audit("task.take", "task", task.id)
+    return task_service.task_out(task)
+
+
+@router.route(
     "/audit",
     "GET",
     summary="The audit log, newest first (supervisors and admins)",

@@ -50,9 +50,21 @@ async def get_visible(session: AsyncSession, principal: Principal, task_id: int)
     task = await session.get(Task, task_id)
     if task is None:
         raise NotFound(f"no task with id {task_id}")
-    if not principal.sees_everything and task.assignee_id != principal.id:
+    if not principal.sees_everything and not (
+        task.assignee_id == principal.id or (task.assignee_id is None and task.group_name)
+    ):
         raise Forbidden("this task is assigned to someone else")
     return task
+
+
+async def take(session: AsyncSession, principal: Principal, task: Task) -> None:
+    """A group callback becomes the caller's own."""
+    if task.done_at is not None:
+        raise Conflict(f"task {task.id} was already completed", code="already_done")
+    if task.assignee_id not in (None, principal.id):
+        raise Conflict(f"task {task.id} is already taken", code="already_taken")
+    task.assignee_id = principal.id
+    await session.flush()
 
 
 async def complete(session: AsyncSession, task: Task) -> None:
@@ -67,7 +79,11 @@ async def list_tasks(session: AsyncSession, principal: Principal, q: TaskQuery) 
     if not principal.sees_everything:
         if q.assignee_id is not None and q.assignee_id != principal.id:
             raise Forbidden("operators see their own tasks only")
-        query = query.where(Task.assignee_id == principal.id)
+        # Their own, and the group's callbacks nobody has taken yet.
+        query = query.where(
+            (Task.assignee_id == principal.id)
+            | (Task.assignee_id.is_(None) & Task.group_name.is_not(None))
+        )
     elif q.assignee_id is not None:
         query = query.where(Task.assignee_id == q.assignee_id)
     if q.customer_id is not None:

@@ -103,6 +103,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         var_dir=tmp_path,
         secret_key="test-secret-key",
         recordings_dir=tmp_path / "recordings",
+        agi_bind="127.0.0.1:0",
     )
 
 

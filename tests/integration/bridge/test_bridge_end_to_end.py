@@ -4,83 +4,15 @@ tracker → call log in the database → REST API. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
 
-from callcenter.app import create_app
 from callcenter.models import Role
-from callcenter.settings import Settings
-from tests.fakes.ami_server import FakeAmiServer
+from tests.fakes.threaded_ami import ThreadedAmi, chan, event, wait_until
 from tests.integration.conftest import Team, make_user
 
-T0 = 1_790_000_000.0
 CUSTOMER = "+79161234567"
-
-
-class ThreadedAmi:
-    """The fake AMI server on a loop of its own, as a PBX would be: a separate peer."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.server = self.call(FakeAmiServer().start())
-
-    def call(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
-
-    def push(self, *blocks: dict[str, str]) -> None:
-        self.call(self.server.push(*blocks))
-
-    def close(self) -> None:
-        self.call(self.server.stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-        self.loop.close()
-
-
-@pytest.fixture
-def ami() -> Iterator[ThreadedAmi]:
-    fake = ThreadedAmi()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def bridged(settings: Settings, ami: ThreadedAmi) -> Iterator[TestClient]:
-    configured = settings.model_copy(update={"ami_username": "crm", "ami_port": ami.server.port})
-    configured.ami_secret = type(settings.ami_secret)("crm-secret")
-    with TestClient(create_app(configured)) as client:
-        wait_until(lambda: ami.server.logins >= 1 and pbx_state(client) == "connected")
-        yield client
-
-
-def pbx_state(client: TestClient) -> str:
-    return str(client.get("/healthz").json()["pbx"].get("default", {}).get("state"))
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
-
-
-def chan(prefix: str, name: str, uid: str, lid: str, **extra: str) -> dict[str, str]:
-    values = {"Channel": name, "Uniqueid": uid, "Linkedid": lid, **extra}
-    return {prefix + k: v for k, v in values.items()}
-
-
-def event(name: str, ts: float, **headers: str) -> dict[str, str]:
-    return {"Event": name, "Timestamp": f"{T0 + ts:.6f}", **headers}
 
 
 TRUNK = ("PJSIP/anonymous-00000001", "1790000000.1", "1790000000.1")

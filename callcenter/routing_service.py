@@ -1,0 +1,177 @@
+"""Routing inside the service: the settings an admin edits, and the FastAGI ``route`` handler
+that feeds ``routing.decide_route`` with the caller and the managers' state."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.models import AppSetting, Customer, CustomerPhone, CustomerTag, Manager, utcnow
+from callcenter.phones import try_normalize_phone
+from callcenter.telephony import Telephony
+from pbx_bridge.agi import AgiRequest
+from routing.decide import Caller, ManagerState, RoutingConfig, decide_route, fallback
+
+log = logging.getLogger(__name__)
+
+ROUTING_KEY = "routing"
+
+
+class RoutingSettings(BaseModel):
+    """Edited by an admin (PUT /api/v1/settings/routing, or the admin page)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_group: list[int] = Field(
+        default=[], description="manager ids; empty = every manager with an extension"
+    )
+    vip_group: list[int] = Field(default=[], description="manager ids for VIPs and regulars")
+    bad_group: list[int] = Field(default=[], description="manager ids for 'bad' callers")
+    ring_at_once: int = Field(default=3, ge=0, le=50, description="0 = the whole group")
+    regular_after_orders: int = Field(
+        default=2, ge=0, le=100, description="completed orders that make a personal manager"
+    )
+    callback_deadline_minutes: int = Field(default=10, ge=1, le=7 * 24 * 60)
+
+
+async def load_routing_settings(session: AsyncSession) -> RoutingSettings:
+    row = await session.get(AppSetting, ROUTING_KEY)
+    return RoutingSettings.model_validate(row.value) if row else RoutingSettings()
+
+
+async def save_routing_settings(
+    session: AsyncSession, value: RoutingSettings, actor_id: int | None
+) -> None:
+    row = await session.get(AppSetting, ROUTING_KEY)
+    if row is None:
+        session.add(AppSetting(key=ROUTING_KEY, value=value.model_dump(), updated_by_id=actor_id))
+    else:
+        row.value = value.model_dump()
+        row.updated_by_id = actor_id
+        row.updated_at = utcnow()
+
+
+class Router:
+    """The FastAGI ``route`` script. Managers and settings are cached for ``cache_seconds``
+    so that a decision costs one indexed query (the caller)."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        telephony: Telephony,
+        region: str,
+        device_tech: str,
+        cache_seconds: float = 1.0,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.telephony = telephony
+        self.region = region
+        self.device_tech = device_tech
+        self.cache_seconds = cache_seconds
+        self._cached_at = -1e9
+        self._managers: dict[int, ManagerState] = {}
+        self._config = RoutingConfig(device_tech=device_tech)
+        self._offered: dict[int, float] = {}
+        self._pending_writes: set[asyncio.Task[None]] = set()
+
+    def invalidate(self) -> None:
+        self._cached_at = -1e9
+
+    async def _refresh(self, session: AsyncSession) -> None:
+        if time.monotonic() - self._cached_at < self.cache_seconds:
+            return
+        settings = await load_routing_settings(session)
+        rows = await session.scalars(select(Manager).where(Manager.is_active.is_(True)))
+        self._managers = {
+            m.id: ManagerState(
+                id=m.id,
+                extension=m.extension,
+                presence=m.status.value,
+                device_state=m.device_state,
+                last_offered_at=m.last_offered_at.timestamp() if m.last_offered_at else None,
+            )
+            for m in rows
+        }
+        self._config = RoutingConfig(
+            default_group=tuple(settings.default_group),
+            vip_group=tuple(settings.vip_group),
+            bad_group=tuple(settings.bad_group),
+            ring_at_once=settings.ring_at_once,
+            device_tech=self.device_tech,
+        )
+        self._cached_at = time.monotonic()
+
+    async def _caller(self, session: AsyncSession, phone: str | None) -> Caller:
+        if phone is None:
+            return Caller()
+        row = (
+            await session.execute(
+                select(Customer.id, Customer.manager_id)
+                .join(CustomerPhone, CustomerPhone.customer_id == Customer.id)
+                .where(CustomerPhone.phone == phone)
+                .order_by(Customer.last_order_at.desc().nulls_last(), Customer.id)
+                .limit(1)
+            )
+        ).first()
+        if row is None:
+            return Caller()
+        tags = await session.scalars(
+            select(CustomerTag.tag).where(CustomerTag.customer_id == row.id)
+        )
+        return Caller(row.id, row.manager_id, frozenset(tags))
+
+    async def route(self, request: AgiRequest) -> Mapping[str, str]:
+        phone = try_normalize_phone(request.caller_id, self.region)
+        async with self.sessionmaker() as session:
+            await self._refresh(session)
+            caller = await self._caller(session, phone)
+        ringing = self.telephony.ringing_extensions()
+        states = {
+            mid: dataclasses.replace(
+                state,
+                ringing=state.extension in ringing,
+                last_offered_at=self._offered.get(mid, state.last_offered_at),
+            )
+            for mid, state in self._managers.items()
+        }
+        route = decide_route(caller, states, self._config)
+        if route.offered:
+            now = time.time()
+            for mid in route.offered:
+                self._offered[mid] = now
+            self._remember_offers(route.offered)
+        log.info(
+            "route %s → %s %s (customer %s)",
+            phone or request.caller_id or "anonymous",
+            route.reason.value,
+            route.dial or "-",
+            caller.customer_id,
+        )
+        return route.variables()
+
+    def _remember_offers(self, ids: tuple[int, ...]) -> None:
+        """Persist 'last offered' off the AGI path; the in-memory value is what routing uses."""
+
+        async def write() -> None:
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    await session.execute(
+                        update(Manager).where(Manager.id.in_(ids)).values(last_offered_at=utcnow())
+                    )
+            except Exception:
+                log.exception("could not store last_offered_at")
+
+        task = asyncio.get_running_loop().create_task(write())
+        self._pending_writes.add(task)
+        task.add_done_callback(self._pending_writes.discard)
+
+    @staticmethod
+    def fallback_variables(request: AgiRequest | None) -> Mapping[str, str]:
+        return fallback().variables()

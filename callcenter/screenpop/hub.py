@@ -1,0 +1,171 @@
+"""``ScreenPopHub``: who was shown which call, and what each browser must hear next.
+
+Pure state, no sockets and no database: the notifier calls :meth:`ring`, :meth:`answer`,
+:meth:`end` and :meth:`merge` as the PBX reports them; each open WebSocket is a
+:class:`Subscriber` with a bounded queue of JSON frames. Publishing never waits: a full queue
+drops the frame, logs it, and marks the subscriber ``lagging`` so its socket is closed and the
+browser reconnects, getting the still-ringing pops again (:meth:`subscribe` replays them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+CallKey = Hashable  # unique per PBX: the notifier uses (pbx, linkedid)
+
+
+def encode(message: Message) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+class Subscriber:
+    """One browser connection of one manager."""
+
+    def __init__(self, manager_id: int, queue_size: int) -> None:
+        self.manager_id = manager_id
+        self.queue: asyncio.Queue[str] = asyncio.Queue(queue_size)
+        self.dropped = 0
+        self.lagging = False
+
+    def offer(self, frame: str) -> bool:
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            self.lagging = True
+            return False
+        return True
+
+    def pending(self) -> Iterator[str]:
+        """Frames queued and not yet sent (for tests and diagnostics)."""
+        while not self.queue.empty():
+            yield self.queue.get_nowait()
+
+
+@dataclass
+class _Pop:
+    ringing: Message  # the call.ringing message, with the call id it was first shown under
+    shown: dict[int, str] = field(default_factory=dict)  # manager id -> call id on their screen
+    open: set[int] = field(default_factory=set)  # managers whose pop still rings
+    answered_by: int | None = None
+
+
+class ScreenPopHub:
+    def __init__(self, queue_size: int = 256, max_calls: int = 10_000) -> None:
+        self.queue_size = queue_size
+        self.max_calls = max_calls
+        self._subscribers: dict[int, set[Subscriber]] = {}
+        self._pops: OrderedDict[CallKey, _Pop] = OrderedDict()
+        self.dropped = 0
+
+    # --- connections ------------------------------------------------------------------------
+
+    def subscribe(self, manager_id: int) -> Subscriber:
+        """A new connection, with the pops still ringing for this manager already queued."""
+        subscriber = Subscriber(manager_id, self.queue_size)
+        self._subscribers.setdefault(manager_id, set()).add(subscriber)
+        for pop in self._pops.values():
+            if manager_id in pop.open:
+                shown = pop.shown[manager_id]
+                self._offer(subscriber, encode({**pop.ringing, "call_id": shown}))
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        subscribers = self._subscribers.get(subscriber.manager_id)
+        if subscribers is not None:
+            subscribers.discard(subscriber)
+            if not subscribers:
+                del self._subscribers[subscriber.manager_id]
+
+    @property
+    def connections(self) -> int:
+        return sum(len(s) for s in self._subscribers.values())
+
+    # --- calls ------------------------------------------------------------------------------
+
+    def ringing_message(self, key: CallKey) -> Message | None:
+        """The call.ringing message already built for this call, so a second device that rings
+        for it costs no database lookup."""
+        pop = self._pops.get(key)
+        return pop.ringing if pop is not None else None
+
+    def has_popped(self, key: CallKey, manager_id: int) -> bool:
+        pop = self._pops.get(key)
+        return pop is not None and manager_id in pop.shown
+
+    def ring(self, key: CallKey, manager_id: int, message: Message) -> bool:
+        """Pop the call for a manager whose device rings; False when it was popped already."""
+        pop = self._pops.get(key)
+        if pop is None:
+            pop = self._pops[key] = _Pop(ringing=message)
+            while len(self._pops) > self.max_calls:
+                self._pops.popitem(last=False)
+        if manager_id in pop.shown:
+            return False
+        call_id = str(pop.ringing["call_id"])
+        pop.shown[manager_id] = call_id
+        pop.open.add(manager_id)
+        self._send(manager_id, {**pop.ringing, "call_id": call_id})
+        return True
+
+    def answer(self, key: CallKey, manager_id: int | None) -> None:
+        """Everyone shown the call hears who answered, so the others close their pop."""
+        pop = self._pops.get(key)
+        if pop is None:
+            return
+        pop.answered_by = manager_id
+        pop.open.clear()
+        for shown_to, call_id in pop.shown.items():
+            message = {"type": "call.answered", "call_id": call_id, "answered_by": manager_id}
+            self._send(shown_to, message)
+
+    def end(self, key: CallKey, status: str) -> None:
+        pop = self._pops.pop(key, None)
+        if pop is None:
+            return
+        for shown_to, call_id in pop.shown.items():
+            self._send(shown_to, {"type": "call.ended", "call_id": call_id, "status": status})
+
+    def merge(self, absorbed: CallKey, survivor: CallKey) -> None:
+        """The PBX joined two calls (a transfer): later messages about the survivor reach the
+        browsers that show the absorbed one, under the call id they show."""
+        old = self._pops.pop(absorbed, None)
+        if old is None:
+            return
+        new = self._pops.get(survivor)
+        if new is None:
+            self._pops[survivor] = old
+            return
+        for manager_id, call_id in old.shown.items():
+            new.shown.setdefault(manager_id, call_id)
+        if new.answered_by is None:
+            new.open |= old.open
+
+    # --- delivery ---------------------------------------------------------------------------
+
+    def _send(self, manager_id: int, message: Message) -> None:
+        subscribers = self._subscribers.get(manager_id)
+        if not subscribers:
+            return
+        frame = encode(message)
+        for subscriber in subscribers:
+            self._offer(subscriber, frame)
+
+    def _offer(self, subscriber: Subscriber, frame: str) -> None:
+        if not subscriber.offer(frame):
+            self.dropped += 1
+            log.warning(
+                "screen-pop queue full for manager %s: frame dropped (%d so far on this "
+                "connection); the connection will be closed so the browser resyncs",
+                subscriber.manager_id,
+                subscriber.dropped,
+            )

@@ -1,0 +1,163 @@
+"""Who gets an inbound call: a pure function of the caller and the current state.
+
+1. A customer with a personal manager who can take the call → that manager (personal_manager).
+2. The personal manager cannot, or a VIP without one → the VIP group (vip).
+3. Anyone else → the default group, least recently offered first (group).
+4. Nobody can take it → an empty dial string (fallback): the dialplan's own fallback decides.
+A ``bad``-tagged caller goes to the configured group for them (bad), when one is configured.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+# Device states in which a phone cannot take another call.
+BUSY_DEVICE_STATES = frozenset(
+    {"INUSE", "BUSY", "UNAVAILABLE", "RINGING", "RINGINUSE", "ONHOLD", "INVALID"}
+)
+
+
+class Reason(enum.StrEnum):
+    PERSONAL_MANAGER = "personal_manager"
+    VIP = "vip"
+    BAD = "bad"
+    GROUP = "group"
+    FALLBACK = "fallback"
+
+
+@dataclass(frozen=True)
+class ManagerState:
+    id: int
+    extension: str | None
+    presence: str  # available | busy | break | offline, as set in the UI
+    device_state: str | None = None  # as the PBX reports it; None = not heard of yet
+    ringing: bool = False  # already ringing for another call
+    last_offered_at: float | None = None
+    active: bool = True
+
+    @property
+    def can_take_a_call(self) -> bool:
+        return (
+            self.active
+            and bool(self.extension)
+            and self.presence == "available"
+            and (self.device_state or "").upper() not in BUSY_DEVICE_STATES
+            and not self.ringing
+        )
+
+
+@dataclass(frozen=True)
+class Caller:
+    customer_id: int | None = None
+    personal_manager_id: int | None = None
+    tags: frozenset[str] = frozenset()
+
+    @property
+    def vip(self) -> bool:
+        return "vip" in self.tags
+
+    @property
+    def bad(self) -> bool:
+        return "bad" in self.tags
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    # Manager ids. An empty default group means every operator with an extension.
+    default_group: tuple[int, ...] = ()
+    vip_group: tuple[int, ...] = ()
+    bad_group: tuple[int, ...] = ()
+    ring_at_once: int = 3  # group calls ring this many managers together (0 = all)
+    device_tech: str = "PJSIP"
+
+
+@dataclass(frozen=True)
+class Route:
+    reason: Reason
+    managers: tuple[int, ...] = ()  # in the order they are offered
+    dial: str = ""
+    customer_id: int | None = None
+    manager_id: int | None = None  # set when one manager was chosen (personal manager)
+    offered: tuple[int, ...] = field(default=())
+
+    def variables(self) -> dict[str, str]:
+        """The channel variables of the contract."""
+        return {
+            "CRM_DIAL": self.dial,
+            "CRM_ROUTE": self.reason.value,
+            "CRM_CUSTOMER_ID": "" if self.customer_id is None else str(self.customer_id),
+            "CRM_MANAGER_ID": "" if self.manager_id is None else str(self.manager_id),
+        }
+
+
+def fallback(customer_id: int | None = None) -> Route:
+    return Route(Reason.FALLBACK, customer_id=customer_id)
+
+
+def _available(ids: Iterable[int], managers: Mapping[int, ManagerState]) -> list[ManagerState]:
+    found = [managers[i] for i in ids if i in managers and managers[i].can_take_a_call]
+    # Least recently offered first; never offered before anyone else; ties by id.
+    return sorted(found, key=lambda m: (m.last_offered_at or 0.0, m.id))
+
+
+def _dial(states: list[ManagerState], config: RoutingConfig) -> str:
+    return "&".join(f"{config.device_tech}/{m.extension}" for m in states)
+
+
+def _group_route(
+    reason: Reason,
+    ids: Iterable[int],
+    caller: Caller,
+    managers: Mapping[int, ManagerState],
+    config: RoutingConfig,
+) -> Route | None:
+    states = _available(ids, managers)
+    if config.ring_at_once > 0:
+        states = states[: config.ring_at_once]
+    if not states:
+        return None
+    offered = tuple(m.id for m in states)
+    return Route(reason, offered, _dial(states, config), caller.customer_id, offered=offered)
+
+
+def decide_route(
+    caller: Caller, managers: Mapping[int, ManagerState], config: RoutingConfig
+) -> Route:
+    if caller.bad and config.bad_group:
+        route = _group_route(Reason.BAD, config.bad_group, caller, managers, config)
+        if route is not None:
+            return route
+    personal = managers.get(caller.personal_manager_id) if caller.personal_manager_id else None
+    if personal is not None and personal.can_take_a_call:
+        return Route(
+            Reason.PERSONAL_MANAGER,
+            (personal.id,),
+            _dial([personal], config),
+            caller.customer_id,
+            personal.id,
+            offered=(personal.id,),
+        )
+    if caller.personal_manager_id is not None or caller.vip:
+        route = _group_route(Reason.VIP, config.vip_group, caller, managers, config)
+        if route is not None:
+            return route
+    default = config.default_group or tuple(
+        m.id for m in managers.values() if m.extension and m.active
+    )
+    route = _group_route(Reason.GROUP, default, caller, managers, config)
+    return route if route is not None else fallback(caller.customer_id)
+
+
+def choose_personal_manager(
+    completed_orders: int,
+    threshold: int,
+    last_order_manager_id: int | None,
+    last_answered_call_manager_id: int | None,
+) -> int | None:
+    """Who becomes a customer's personal manager automatically, once they are a regular:
+    the manager of their last completed order, else of their last answered call."""
+    if threshold <= 0 or completed_orders < threshold:
+        return None
+    return last_order_manager_id or last_answered_call_manager_id
