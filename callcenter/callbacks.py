@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.models import Call, CallDirection, CallStatus, Customer, Task, utcnow
-from callcenter.routing_service import load_routing_settings
+from callcenter.routing_settings import load_routing_settings
 from pbx_bridge.tracker import CallEnded, Change
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from callcenter.api.registry import ApiRouter, Ctx
+from callcenter.models import Order, OrderStatus
+from callcenter.regulars import assign_if_regular
 from callcenter.schemas import OrderIn, OrderOut, OrderPatch, OrderQuery, Page
 from callcenter.services import orders as service
 
@@ -31,7 +33,17 @@ async def create_order(ctx: Ctx, body: OrderIn) -> OrderOut:
     if new_customer:
         ctx.audit("customer.create", "customer", order.customer_id, via="order")
     ctx.audit("order.create", "order", order.id, number=order.number, total=str(order.total))
+    await _maybe_regular(ctx, order)
     return OrderOut.model_validate(order)
+
+
+async def _maybe_regular(ctx: Ctx, order: Order) -> None:
+    if order.status is OrderStatus.COMPLETE:
+        manager_id = await assign_if_regular(ctx.session, order.customer_id)
+        if manager_id is not None:
+            ctx.audit(
+                "customer.personal_manager", "customer", order.customer_id, manager_id=manager_id
+            )
 
 
 @router.route("/orders/{order_id:int}", "GET", summary="Read an order", tag=TAG, response=OrderOut)
@@ -52,4 +64,5 @@ async def update_order(ctx: Ctx, body: OrderPatch, order_id: int) -> OrderOut:
     changes = await service.update(ctx.session, ctx.principal, order, body)
     if changes:
         ctx.audit("order.update", "order", order.id, **changes)
+    await _maybe_regular(ctx, order)
     return OrderOut.model_validate(order)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from callcenter.api.registry import ApiRouter, Ctx
 from callcenter.errors import Invalid
 from callcenter.models import Manager, Role
-from callcenter.routing_service import (
+from callcenter.routing_settings import (
     RoutingSettings,
     load_routing_settings,
     save_routing_settings,
