@@ -3,74 +3,23 @@ lands in the database, read back through the REST API."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
-from callcenter.app import create_app
-from callcenter.migrate import upgrade
-from callcenter.models import Role
-from callcenter.settings import Settings
-from tests.asterisk.pbx import AMI_PORT, AMI_SECRET, AMI_USERNAME, Pbx, Sipp
-from tests.integration.conftest import User, make_user
+from tests.asterisk.pbx import Pbx, Sipp
+from tests.asterisk.service import Service, run_service, wait_until
+from tests.integration.conftest import User
 
 pytestmark = pytest.mark.asterisk
 
 CUSTOMER = "79161234567"
 
 
-class Service:
-    def __init__(self, client: TestClient) -> None:
-        self.client = client
-        self.sup = make_user(client, "sup", Role.SUPERVISOR)
-        self.m101 = make_user(client, "m101", Role.OPERATOR, "101")
-        self.m102 = make_user(client, "m102", Role.OPERATOR, "102")
-        self.m104 = make_user(client, "m104", Role.OPERATOR, "104")
-
-    def pbx(self) -> dict[str, Any]:
-        return dict(self.client.get("/healthz").json()["pbx"]["default"])
-
-    def calls(self) -> list[dict[str, Any]]:
-        response = self.client.get("/api/v1/calls", headers=self.sup.auth)
-        assert response.status_code == 200, response.text
-        return list(response.json()["items"])
-
-    def ended_call(self, timeout: float = 40) -> dict[str, Any]:
-        ended = wait_until(lambda: [c for c in self.calls() if c["status"]], timeout)
-        assert len(ended) == 1, ended
-        return ended[0]
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 20) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not met within {timeout} s")
-
-
 @pytest.fixture
 def service(pbx: Pbx, sipp: Sipp, tmp_path: Path) -> Iterator[Service]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'pbx.db'}"
-    upgrade(url)
-    settings = Settings(
-        _env_file=None,
-        database_url=url,
-        var_dir=tmp_path,
-        ami_port=AMI_PORT,
-        ami_username=AMI_USERNAME,
-        ami_secret=AMI_SECRET,
-    )
-    with TestClient(create_app(settings)) as client:
-        service = Service(client)
-        wait_until(lambda: service.pbx()["state"] == "connected")
-        yield service
+    yield from run_service(tmp_path)
 
 
 def operator_calls(service: Service, user: User) -> list[int]:

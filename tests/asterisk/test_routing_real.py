@@ -7,14 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
-from callcenter.app import create_app
-from callcenter.migrate import upgrade
 from callcenter.models import Role
-from callcenter.settings import Settings
-from tests.asterisk.pbx import AMI_PORT, AMI_SECRET, AMI_USERNAME, Pbx, Sipp
-from tests.asterisk.test_bridge_real import Service, wait_until
+from tests.asterisk.pbx import Pbx, Sipp
+from tests.asterisk.service import Service, run_service, wait_until
 from tests.integration.conftest import make_user
 
 pytestmark = pytest.mark.asterisk
@@ -23,32 +19,16 @@ REGULAR = "79161234567"
 SHOP_NUMBER = "74950000000"  # not a test extension: the from-trunk _X. route with AGI
 
 
-def start(tmp_path: Path, agi_bind: str) -> Iterator[Service]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'routing.db'}"
-    upgrade(url)
-    settings = Settings(
-        _env_file=None,
-        database_url=url,
-        var_dir=tmp_path,
-        ami_port=AMI_PORT,
-        ami_username=AMI_USERNAME,
-        ami_secret=AMI_SECRET,
-        agi_bind=agi_bind,
-    )
-    with TestClient(create_app(settings)) as client:
-        service = Service(client)
-        wait_until(lambda: service.pbx()["state"] == "connected")
-        yield service
-
-
 @pytest.fixture
 def routed(pbx: Pbx, sipp: Sipp, tmp_path: Path) -> Iterator[Service]:
-    yield from start(tmp_path, "127.0.0.1:4573")
+    yield from run_service(tmp_path)
 
 
 @pytest.fixture
 def agi_down(pbx: Pbx, sipp: Sipp, tmp_path: Path) -> Iterator[Service]:
-    yield from start(tmp_path, "")  # the service's FastAGI is not there: connection refused
+    yield from run_service(
+        tmp_path, agi_bind=""
+    )  # the service's FastAGI is not there: connection refused
 
 
 def shop(service: Service) -> dict[str, Any]:
