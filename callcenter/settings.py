@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     recordings_dir: Path = Path("./var/recordings")
     recordings_pbx_prefix: str = "/var/spool/asterisk/monitor"
     recordings_inbox: str = ""
+    # Recordings older than this many days are deleted (files and rows) by a daily job; 0 keeps
+    # them forever.
+    recordings_retention_days: int = Field(default=365, ge=0)
 
     default_region: str = "RU"
     originate_context: str = "from-managers"
@@ -57,6 +60,14 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     session_max_age: int = Field(default=12 * 3600, ge=60)
     login_attempts_per_minute: int = Field(default=5, ge=1)
+
+    @field_validator("ami_servers")
+    @classmethod
+    def _unique_pbx_names(cls, value: list[AmiServer]) -> list[AmiServer]:
+        names = [server.name for server in value]
+        if len(set(names)) != len(names):
+            raise ValueError("the names in CALLCENTER_AMI_SERVERS must be unique")
+        return value
 
     @field_validator("default_region")
     @classmethod
