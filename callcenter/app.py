@@ -17,14 +17,21 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from callcenter import __version__, web
-from callcenter.api import customers, managers, orders, work
+from callcenter import __version__, pages, web
+from callcenter.api import customers, dial_lists, dial_rules, managers, orders, recordings, work
+from callcenter.api import live as live_api
 from callcenter.api import settings as settings_api
 from callcenter.api.registry import ApiRouter, openapi_document
 from callcenter.callbacks import CallbackTasks
 from callcenter.db import make_engine, make_sessionmaker
+from callcenter.dial_jobs import DialLists
 from callcenter.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected
+from callcenter.live_listen import ListenService
+from callcenter.recording_jobs import Recordings
 from callcenter.routing_service import Router
+from callcenter.screenpop import ws as screenpop_ws
+from callcenter.screenpop.hub import ScreenPopHub
+from callcenter.screenpop.notifier import ScreenPopNotifier
 from callcenter.security import LoginRateLimiter
 from callcenter.settings import Settings
 from callcenter.telephony import Telephony
@@ -37,8 +44,11 @@ SESSION_COOKIE = "callcenter_session"
 
 def api_router() -> ApiRouter:
     router = ApiRouter(API_PREFIX)
-    for module in (customers, orders, managers, work, settings_api):
+    for module in (customers, orders, managers, work, settings_api, recordings):
         router.include(module.router)
+    router.include(dial_rules.router)
+    router.include(dial_lists.router)
+    router.include(live_api.router)
     return router
 
 
@@ -90,8 +100,10 @@ async def start_agi(settings: Settings, router: Router) -> FastAgiServer | None:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    screenpop_ws.install_log_redaction()
     router = api_router()
     openapi = openapi_document(router, "Call centre API", __version__)
+    openapi["paths"].update(recordings.audio_openapi(API_PREFIX))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -101,6 +113,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.telephony = Telephony(settings, app.state.sessionmaker)
         app.state.callbacks = CallbackTasks(app.state.sessionmaker)
         app.state.telephony.add_listener(app.state.callbacks)
+        app.state.dial_lists = DialLists(app.state.sessionmaker)
+        await app.state.dial_lists.start()
+        app.state.telephony.add_listener(app.state.dial_lists)
+        app.state.screenpop = ScreenPopHub()
+        app.state.screenpop_notifier = ScreenPopNotifier(
+            app.state.screenpop, app.state.sessionmaker, settings.default_region
+        )
+        app.state.telephony.add_listener(app.state.screenpop_notifier)
         app.state.router = Router(
             app.state.sessionmaker,
             app.state.telephony,
@@ -108,11 +128,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
             settings.device_tech,
         )
         app.state.agi = await start_agi(settings, app.state.router)
+        app.state.recordings = Recordings(settings, app.state.sessionmaker)
+        await app.state.recordings.start()
+        app.state.telephony.add_listener(app.state.recordings)
+        app.state.live_listen = ListenService(settings, app.state.telephony)
+        await app.state.live_listen.start()
         await app.state.telephony.start()
         try:
             yield
         finally:
+            await app.state.live_listen.stop()
             await app.state.telephony.stop()
+            await app.state.dial_lists.stop()
+            await app.state.screenpop_notifier.stop()
+            await app.state.recordings.stop()
             if app.state.agi is not None:
                 await app.state.agi.stop()
             await engine.dispose()
@@ -139,7 +168,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route(f"{API_PREFIX}/openapi.json", openapi_json, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         *router.starlette_routes(),
+        *recordings.audio_routes(API_PREFIX),
         *web.routes,
+        *pages.routes,
+        *screenpop_ws.routes,
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     ]
     app = Starlette(

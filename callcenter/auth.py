@@ -68,6 +68,13 @@ async def authenticate(conn: HTTPConnection, session: AsyncSession) -> Principal
     return Principal(manager, "session")
 
 
+async def authenticate_token(session: AsyncSession, token: str) -> Principal:
+    """An API token passed another way than the header (the WebSocket's ``?token=``)."""
+    if not token.strip():
+        raise Unauthorized("empty API token")
+    return await _from_token(session, token.strip())
+
+
 async def _from_token(session: AsyncSession, token: str) -> Principal:
     row = (
         await session.execute(

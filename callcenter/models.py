@@ -13,10 +13,13 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -28,6 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from routing.dialing import Outcome
 
 
 def utcnow() -> dt.datetime:
@@ -343,3 +348,167 @@ class AuditLog(Base):
     target_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class RecordingStatus(enum.StrEnum):
+    INGESTING = "ingesting"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class Recording(Base):
+    """A call's recording: one row per source file the PBX reported, made before the work
+    starts, so an interrupted ingest is resumed and never stored twice."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (
+        UniqueConstraint("call_id", "source_path"),
+        CheckConstraint("review_score BETWEEN 1 AND 5", name="review_score"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What URLs carry: a random UUID4, never the row id.
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    # Indexed by the unique (call_id, source_path) below.
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    # The file as the PBX reported it (MIXMONITOR_FILENAME).
+    source_path: Mapped[str] = mapped_column(String(1024))
+    status: Mapped[RecordingStatus] = mapped_column(
+        _enum(RecordingStatus, "recording_status"), default=RecordingStatus.INGESTING, index=True
+    )
+    error: Mapped[str | None] = mapped_column(String(500))
+    # Opaque to everyone but the storage; fixed when the row is made.
+    storage_key: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(16))
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    peaks: Mapped[list[float]] = mapped_column(JSON, default=list)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    channels: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    ready_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    source_removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Coaching: a supervisor's comment and score (1-5) on the call.
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    review_score: Mapped[int | None] = mapped_column(Integer)
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("managers.id", ondelete="SET NULL")
+    )
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+# --- dial lists (outbound calling from rules) -------------------------------------------------
+
+
+class DialRule(Base):
+    """A saved rule: a tree of conditions over customers (routing.rules), never SQL."""
+
+    __tablename__ = "dial_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    tree: Mapped[dict[str, Any]] = mapped_column(JSON)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class DialListStatus(enum.StrEnum):
+    BUILDING = "building"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class DialList(Base):
+    """A snapshot of a rule's customers at build time; later rule edits do not change it."""
+
+    __tablename__ = "dial_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("dial_rules.id", ondelete="SET NULL"))
+    rule_name: Mapped[str] = mapped_column(String(200), default="")
+    rule_tree: Mapped[dict[str, Any]] = mapped_column(JSON)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"))
+    # Calling hours, attempts, retry delay, sort, exclusions: callcenter.dial_schemas.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[DialListStatus] = mapped_column(
+        _enum(DialListStatus, "dial_list_status"), default=DialListStatus.BUILDING
+    )
+    error: Mapped[str | None] = mapped_column(String(500))
+    # Build progress: customers the rule matched, of them examined so far, entries made.
+    matched: Mapped[int] = mapped_column(Integer, default=0)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    entries_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Customers left out, by reason: {"do_not_call": 3, "tag": 1, "recently_called": 5, ...}.
+    excluded: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # The entries' time zones: calling hours are checked per zone, not per row.
+    timezones: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    built_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class DialListManager(Base):
+    """Who works a list: the managers chosen for it, and personal managers of its customers."""
+
+    __tablename__ = "dial_list_managers"
+
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("dial_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    manager_id: Mapped[int] = mapped_column(
+        ForeignKey("managers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    chosen: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class EntryState(enum.StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class DialListEntry(Base):
+    """One customer to call, on one phone; handed to one manager at a time."""
+
+    __tablename__ = "dial_list_entries"
+    __table_args__ = (
+        UniqueConstraint("list_id", "customer_id", name="uq_dial_list_entries_customer"),
+        UniqueConstraint("list_id", "phone", name="uq_dial_list_entries_phone"),
+        # The hand-out scans a list's pending entries in priority order.
+        Index("ix_dial_list_entries_queue", "list_id", "state", "priority"),
+        Index("ix_dial_list_entries_callbacks", "list_id", "callback_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("dial_lists.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    phone: Mapped[str] = mapped_column(String(20))
+    # The customer's zone at build time (or the list's default): calling hours are local.
+    timezone: Mapped[str] = mapped_column(String(64))
+    # Null: the list's common pool, which any of its managers may take.
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"))
+    # Assigned because they are the customer's personal manager: never given to anyone else.
+    personal: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority: Mapped[int] = mapped_column(Integer)
+    state: Mapped[EntryState] = mapped_column(
+        _enum(EntryState, "entry_state"), default=EntryState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    callback_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"))
+    locked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The manager's word on the last attempt, and who said it.
+    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome, "dial_outcome"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    worked_by_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"))
+    worked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The last call placed from the entry (its Linkedid) and what the PBX says became of it.
+    call_linkedid: Mapped[str | None] = mapped_column(String(64), index=True)
+    call_status: Mapped[str | None] = mapped_column(String(16))
+    call_status_reason: Mapped[str | None] = mapped_column(String(255))
+    called_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     ami_servers: list[AmiServer] = []
 
     agi_bind: str = "127.0.0.1:4573"
+    # Live listening: where Asterisk's AudioSocket channels connect (empty turns it off), and
+    # the host:port Asterisk should dial when that differs (NAT, containers; default: the bind).
+    audiosocket_bind: str = "127.0.0.1:9092"
+    audiosocket_address: str = ""
 
     recordings_dir: Path = Path("./var/recordings")
     recordings_pbx_prefix: str = "/var/spool/asterisk/monitor"
@@ -81,6 +85,10 @@ class Settings(BaseSettings):
     @property
     def agi_host_port(self) -> tuple[str, int]:
         return _split_bind(self.agi_bind, 4573)
+
+    @property
+    def audiosocket_host_port(self) -> tuple[str, int]:
+        return _split_bind(self.audiosocket_bind, 9092)
 
     @property
     def recordings_inbox_path(self) -> Path:

@@ -17,7 +17,13 @@ from callcenter.call_log import CallRecorder, Listener
 from callcenter.settings import Settings
 from pbx_bridge.ami import AmiClient, AmiConfig, AmiError
 from pbx_bridge.pump import EventPump
-from pbx_bridge.tracker import CallTracker, Change, OriginateRequested, OriginateResult
+from pbx_bridge.tracker import (
+    CallSnapshot,
+    CallTracker,
+    Change,
+    OriginateRequested,
+    OriginateResult,
+)
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +90,15 @@ class Telephony:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self.links.clear()
+
+    def live_call(self, call_id: str) -> tuple[str, CallSnapshot, tuple[str, str] | None] | None:
+        """(PBX, the call, the answering manager's live (Uniqueid, channel) or None) of a live
+        call, by its Linkedid."""
+        for name, link in self.links.items():
+            call = link.tracker.live_call(call_id)
+            if call is not None:
+                return name, call, link.tracker.answered_leg(call_id)
+        return None
 
     def ringing_extensions(self) -> set[str]:
         return set().union(*(link.tracker.ringing_extensions() for link in self.links.values()))

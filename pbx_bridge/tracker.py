@@ -38,6 +38,15 @@ ORIGINATE_REASONS = {
     8: "the manager's phone is unreachable (congestion)",
 }
 _DIAL_NUMBER = re.compile(r"^(?:[A-Za-z0-9_]+/)?(?P<num>\+?[0-9*#]+)")
+# Uniqueid (Originate ChannelId) prefix of channels the service starts for itself, such as the
+# ChanSpy of live listening: they are not calls and the tracker ignores them.
+SERVICE_CHANNEL_PREFIX = "crm-svc-"
+
+
+def _service_channel(event: object) -> bool:
+    channel = getattr(event, "channel", None)
+    uniqueid = getattr(channel, "uniqueid", None) or getattr(event, "uniqueid", None)
+    return isinstance(uniqueid, str) and uniqueid.startswith(SERVICE_CHANNEL_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -205,9 +214,42 @@ class CallTracker:
     def call_of(self, uniqueid: str) -> str | None:
         return self._by_uniqueid.get(uniqueid)
 
+    def live_call(self, call_id: str) -> CallSnapshot | None:
+        call = self._calls.get(call_id)
+        return None if call is None else call.snapshot()
+
+    def answered_leg(self, call_id: str) -> tuple[str, str] | None:
+        """(Uniqueid, channel name) of the live channel of the manager talking on the call,
+        preferring the one bridged with the customer; None before an answer."""
+        call = self._calls.get(call_id)
+        if call is None or call.answered_by is None:
+            return None
+        legs = [
+            leg
+            for leg in call.legs.values()
+            if leg.extension == call.answered_by and leg.up and not leg.hung_up
+        ]
+        bridged = [
+            leg
+            for leg in legs
+            if leg.bridge is not None
+            and any(
+                call.legs[u].external for u in self._bridges.get(leg.bridge, ()) if u in call.legs
+            )
+        ]
+        best = (bridged or legs or [None])[-1]
+        return None if best is None else (best.channel.uniqueid, best.channel.name)
+
     # --- input ------------------------------------------------------------------------------
 
     def apply(self, event: object) -> list[Change]:
+        if _service_channel(event):
+            return []
+        if isinstance(event, Resync):
+            event = Resync(
+                event.ts,
+                tuple(c for c in event.channels if not _service_channel(c)),
+            )
         handler = getattr(self, f"_on_{type(event).__name__}", None)
         if handler is None:
             return []

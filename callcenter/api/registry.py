@@ -26,6 +26,8 @@ from callcenter.settings import Settings
 
 MAX_BODY = 2 * 1024 * 1024
 _PATH_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
+_TYPED_PATH_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
+_PATH_SCHEMAS = {"uuid": {"type": "string", "format": "uuid"}, "str": {"type": "string"}}
 
 
 @dataclass
@@ -230,8 +232,13 @@ def openapi_document(router: ApiRouter, title: str, version: str) -> dict[str, A
             "operationId": ep.handler.__name__,
             "security": [{"bearer": []}, {"session": []}],
             "parameters": [
-                {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
-                for name in _PATH_PARAM.findall(ep.path)
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": _PATH_SCHEMAS.get(convertor, {"type": "integer"}),
+                }
+                for name, convertor in _TYPED_PATH_PARAM.findall(ep.path)
             ],
             "responses": {
                 str(code): {

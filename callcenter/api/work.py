@@ -21,6 +21,7 @@ from callcenter.schemas import (
 )
 from callcenter.services import calls as call_service
 from callcenter.services import tasks as task_service
+from callcenter.services.recordings import calls_out
 
 router = ApiRouter()
 
@@ -34,9 +35,8 @@ async def list_calls(ctx: Ctx, query: CallQuery) -> Page[CallOut]:
 
 @router.route("/calls/{call_id:int}", "GET", summary="Read a call", tag="calls", response=CallOut)
 async def get_call(ctx: Ctx, call_id: int) -> CallOut:
-    return CallOut.model_validate(
-        await call_service.get_visible(ctx.session, ctx.principal, call_id)
-    )
+    call = await call_service.get_visible(ctx.session, ctx.principal, call_id)
+    return (await calls_out(ctx.session, [call]))[0]
 
 
 @router.route(

@@ -12,6 +12,7 @@ from callcenter.phones import InvalidPhone, normalize_phone
 from callcenter.schemas import CallOut, CallQuery, OriginateIn, OriginateOut, Page
 from callcenter.services.customers import find_by_phone
 from callcenter.services.orders import to_utc_naive
+from callcenter.services.recordings import calls_out, has_ready_recording
 from callcenter.telephony import OriginateFailed, PbxUnavailable, Telephony
 
 
@@ -52,12 +53,15 @@ async def list_calls(session: AsyncSession, principal: Principal, q: CallQuery) 
         query = query.where(Call.direction == q.direction)
     if q.status is not None:
         query = query.where(Call.status == q.status)
+    if q.has_recording is not None:
+        recorded = has_ready_recording()
+        query = query.where(recorded if q.has_recording else ~recorded)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(
         query.order_by(Call.started_at.desc(), Call.id.desc()).limit(q.limit).offset(q.offset)
     )
     return Page(
-        items=[CallOut.model_validate(c) for c in rows], total=total, limit=q.limit, offset=q.offset
+        items=await calls_out(session, list(rows)), total=total, limit=q.limit, offset=q.offset
     )
 
 

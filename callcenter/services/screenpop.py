@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
-from callcenter.models import Manager
+from callcenter.models import Manager, Order
 from callcenter.schemas import OrderOut
 from callcenter.services.customers import customer_out, find_by_phone
-from callcenter.services.orders import last_order
 
 
 async def pop_card(
@@ -18,14 +18,26 @@ async def pop_card(
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """``(customer, last_order)`` as JSON-ready dicts; ``(None, None)`` for an unknown number.
 
-    Every query is an index hit: the phone index, the customer's phones and tags by key, and
-    the last order through ``ix_orders_customer_created``."""
+    Index hits only: the phone index (then the customer's phones and tags by key), and the
+    last order with its items through ``ix_orders_customer_created``, in one query."""
     if not phone_e164:
         return None, None
     customer = await find_by_phone(session, phone_e164)
     if customer is None:
         return None, None
-    order = await last_order(session, customer.id)
+    order = (
+        (
+            await session.scalars(
+                select(Order)
+                .options(joinedload(Order.items))
+                .where(Order.customer_id == customer.id)
+                .order_by(Order.created_at.desc(), Order.id.desc())
+                .limit(1)
+            )
+        )
+        .unique()
+        .first()
+    )
     return (
         customer_out(customer).model_dump(mode="json"),
         OrderOut.model_validate(order).model_dump(mode="json") if order is not None else None,

@@ -104,6 +104,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         secret_key="test-secret-key",
         recordings_dir=tmp_path / "recordings",
         agi_bind="127.0.0.1:0",
+        audiosocket_bind="127.0.0.1:0",
     )
 
 

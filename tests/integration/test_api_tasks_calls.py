@@ -252,6 +252,10 @@ def test_read_a_call(client: TestClient, team: Team, calls: dict[str, Any]) -> N
         "talk_seconds": 300,
         "status": "answered",
         "status_reason": None,
+        "has_recording": False,
+        "recording_id": None,
+        "recording_status": None,
+        "recording_error": None,
     }
     live = client.get(f"/api/v1/calls/{calls['c5']}", headers=team.admin.auth).json()
     assert (live["status"], live["rang_manager_ids"], live["manager_id"]) == (None, [], None)

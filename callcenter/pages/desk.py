@@ -1,0 +1,158 @@
+"""The desk (start page), the extras of a pop (last calls, open tasks), and "my tasks"."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from starlette.responses import Response
+from starlette.routing import Route
+
+from callcenter.api import work as work_api
+from callcenter.api.registry import Ctx
+from callcenter.errors import ApiError, Invalid
+from callcenter.models import Customer
+from callcenter.pages.common import (
+    field_errors,
+    form_data,
+    local_to_utc,
+    page,
+    parse_form,
+    redirect,
+    rollback,
+    show,
+    text,
+)
+from callcenter.schemas import CallQuery, TaskIn, TaskQuery
+from callcenter.services import calls as call_service
+from callcenter.services import customers as customer_service
+from callcenter.services import tasks as task_service
+
+
+@page
+async def desk(ctx: Ctx) -> Response:
+    me = ctx.principal.id
+    tasks = await task_service.list_tasks(
+        ctx.session, ctx.principal, TaskQuery(open=True, limit=10, assignee_id=me)
+    )
+    calls = await call_service.list_calls(
+        ctx.session, ctx.principal, CallQuery(manager_id=me, limit=10)
+    )
+    names = await _customer_names(ctx, [t.customer_id for t in tasks.items])
+    return await show(ctx, "desk.html", nav="desk", tasks=tasks, calls=calls, customer_names=names)
+
+
+@page
+async def pop_extra(ctx: Ctx) -> Response:
+    """Filled into a pop after it shows: the customer's last calls and open tasks, each as
+    this user may see them."""
+    try:
+        customer_id = int(ctx.request.query_params.get("customer_id", ""))
+    except ValueError:
+        raise Invalid("customer_id", "an integer is required") from None
+    calls = await call_service.list_calls(
+        ctx.session, ctx.principal, CallQuery(customer_id=customer_id, limit=5)
+    )
+    tasks = await task_service.list_tasks(
+        ctx.session, ctx.principal, TaskQuery(customer_id=customer_id, open=True, limit=5)
+    )
+    return await show(ctx, "pop_extra.html", calls=calls, tasks=tasks)
+
+
+@page
+async def my_tasks(ctx: Ctx) -> Response:
+    done = ctx.request.query_params.get("done") == "1"
+    query = TaskQuery(open=not done, limit=200)
+    if ctx.principal.sees_everything:
+        query = TaskQuery(open=not done, limit=200, assignee_id=ctx.principal.id)
+    tasks = await task_service.list_tasks(ctx.session, ctx.principal, query)
+    callbacks = None
+    if ctx.principal.sees_everything and not done:
+        # Group callbacks nobody took (operators see them in their own list already).
+        group = await task_service.list_tasks(ctx.session, ctx.principal, TaskQuery(open=True))
+        callbacks = [t for t in group.items if t.assignee_id is None and t.group_name]
+    names = await _customer_names(ctx, [t.customer_id for t in tasks.items])
+    return await show(
+        ctx,
+        "tasks.html",
+        nav="tasks",
+        tasks=tasks,
+        callbacks=callbacks,
+        done=done,
+        customer_names=names,
+    )
+
+
+async def _customer_names(ctx: Ctx, ids: list[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await ctx.session.execute(
+        select(Customer.id, Customer.name).where(Customer.id.in_(wanted))
+    )
+    return dict(rows.tuples().all())
+
+
+@page
+async def complete_task(ctx: Ctx) -> Response:
+    task_id = int(ctx.request.path_params["task_id"])
+    await work_api.complete_task(ctx, task_id)
+    return redirect(_back(ctx, "/tasks"))
+
+
+@page
+async def take_task(ctx: Ctx) -> Response:
+    task_id = int(ctx.request.path_params["task_id"])
+    await work_api.take_task(ctx, task_id)
+    return redirect(_back(ctx, "/tasks"))
+
+
+def _back(ctx: Ctx, default: str) -> str:
+    """Where a form came from, when it is one of our own pages."""
+    referer = ctx.request.headers.get("referer", "")
+    origin = f"{ctx.request.url.scheme}://{ctx.request.url.netloc}/"
+    return "/" + referer[len(origin) :] if referer.startswith(origin) else default
+
+
+@page
+async def new_task(ctx: Ctx) -> Response:
+    customer = None
+    raw_id = ctx.request.query_params.get("customer_id")
+    if raw_id and raw_id.isdigit():
+        customer = await customer_service.get_visible(ctx.session, ctx.principal, int(raw_id))
+    if ctx.request.method == "GET":
+        return await show(ctx, "task_form.html", nav="tasks", customer=customer, values={})
+    form = await form_data(ctx)
+    values = {
+        "title": text(form, "title"),
+        "note": text(form, "note"),
+        "deadline": local_to_utc(text(form, "deadline"), text(form, "tz_offset")),
+        "customer_id": customer.id if customer else None,
+    }
+    try:
+        task = await work_api.create_task(ctx, parse_form(TaskIn, values))
+    except ApiError as exc:
+        await rollback(ctx)
+        if customer is not None:
+            customer = await customer_service.get_visible(
+                ctx.session, ctx.principal, int(values["customer_id"])
+            )
+        shown = {**values, "deadline": text(form, "deadline")}
+        return await show(
+            ctx,
+            "task_form.html",
+            exc.status,
+            nav="tasks",
+            customer=customer,
+            values=shown,
+            errors=field_errors(exc),
+        )
+    return redirect(f"/customers/{task.customer_id}" if task.customer_id else "/tasks")
+
+
+routes = [
+    Route("/", desk, methods=["GET"]),
+    Route("/pop/extra", pop_extra, methods=["GET"]),
+    Route("/tasks", my_tasks, methods=["GET"]),
+    Route("/tasks/new", new_task, methods=["GET", "POST"]),
+    Route("/tasks/{task_id:int}/complete", complete_task, methods=["POST"]),
+    Route("/tasks/{task_id:int}/take", take_task, methods=["POST"]),
+]
