@@ -4,8 +4,8 @@ One streamed pass over the customers the rule matches, in priority order, with t
 flags and the first valid phone computed by the database; each customer is counted in the
 first exclusion that applies (do-not-call, an excluded tag, called recently, no valid phone,
 a phone already in the list). Entries are written in batches of plain Core INSERTs on a second
-connection, each batch committed with the progress counters, so ``GET dial-lists/{id}`` shows
-the build moving.
+connection (COPY on PostgreSQL, several times faster than an executemany there), each batch
+committed with the progress counters, so ``GET dial-lists/{id}`` shows the build moving.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, false, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, exists, false, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.dial_rules import compile_rule, sort_order
@@ -40,6 +40,10 @@ from routing.rules import parse_rule
 log = logging.getLogger(__name__)
 
 BATCH = 5_000
+COLUMNS = (
+    "list_id", "customer_id", "phone", "timezone", "manager_id", "personal", "priority", "state",
+    "attempts", "note",
+)  # fmt: skip
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 
 
@@ -145,7 +149,7 @@ class DialListBuilder:
             async for partition in result.partitions():
                 rows = state.add(partition)
                 if rows:
-                    await writer.execute(insert(DialListEntry.__table__), rows)
+                    await _insert(writer, rows)
                 dial_list.processed = state.processed
                 dial_list.entries_count = state.entries
                 dial_list.excluded = dict(state.excluded)
@@ -169,9 +173,26 @@ class DialListBuilder:
             dial_list.status = DialListStatus.READY
             dial_list.built_at = utcnow()
             await writer.commit()
+            if writer.get_bind().dialect.name == "postgresql":
+                # Fresh statistics, so the hand-out's queries use the right indexes at once.
+                await writer.execute(text("ANALYZE dial_list_entries"))
+                await writer.commit()
             log.info(
                 "dial list %s built: %s entries of %s matched", list_id, state.entries, matched
             )
+
+
+async def _insert(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            DialListEntry.__tablename__, records=rows, columns=COLUMNS
+        )
+        return
+    await session.execute(
+        insert(DialListEntry.__table__), [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+    )
 
 
 class _BuildState:
@@ -197,8 +218,8 @@ class _BuildState:
     def full(self) -> bool:
         return self.entries >= self.settings.max_entries
 
-    def add(self, partition: Any) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
+    def add(self, partition: Any) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
         for customer_id, manager_id, zone, dnc, tagged, recent, phone in partition:
             if self.full:
                 break
@@ -220,20 +241,8 @@ class _BuildState:
             zone = resolve_zone(zone, self.settings.default_timezone or "")
             self.zones.add(zone)
             self.entries += 1
-            rows.append(
-                {
-                    "list_id": self.list_id,
-                    "customer_id": customer_id,
-                    "phone": phone,
-                    "timezone": zone,
-                    "manager_id": assigned,
-                    "personal": personal,
-                    "priority": self.entries,
-                    "state": EntryState.PENDING,
-                    "attempts": 0,
-                    "note": "",
-                }
-            )
+            row = (self.list_id, customer_id, phone, zone, assigned, personal, self.entries)
+            rows.append((*row, EntryState.PENDING.value, 0, ""))
         return rows
 
     def _excluded(self, dnc: bool, tagged: bool, recent: bool, phone: str | None) -> str | None:

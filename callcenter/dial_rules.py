@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Select,
     and_,
     exists,
     extract,
@@ -93,16 +95,16 @@ class _Compiler:
 
     def _cancelled_orders_in_last_days(self, c: Condition) -> Expr:
         assert c.days is not None
-        count = (
-            select(func.count(Order.id))
-            .where(
-                Order.customer_id == Customer.id,
-                Order.status == OrderStatus.CANCELLED,
-                Order.updated_at >= self.now - c.days * DAY,
-            )
-            .scalar_subquery()
+        cancelled = select(Order.customer_id).where(
+            Order.status == OrderStatus.CANCELLED, Order.updated_at >= self.now - c.days * DAY
         )
-        return _compare(count, c, nullable=False)
+        count = func.count()
+        return _per_customer(
+            cancelled,
+            Order.customer_id,
+            _compare(count, c, nullable=False),
+            _holds(c.op, c.value, 0),
+        )
 
     # --- days ago ------------------------------------------------------------------------
 
@@ -113,12 +115,14 @@ class _Compiler:
         return self._days_ago(Customer.created_at, c, nullable=False)
 
     def _last_call_days_ago(self, c: Condition) -> Expr:
-        last = (
-            select(func.max(Call.started_at))
-            .where(Call.customer_id == Customer.id)
-            .scalar_subquery()
+        calls = select(Call.customer_id).where(Call.customer_id.is_not(None))
+        if c.value is None:  # never called / called at all: no aggregate needed
+            called = exists().where(Call.customer_id == Customer.id)
+            return not_(called) if c.op == "=" else called
+        last = func.max(Call.started_at)
+        return _per_customer(
+            calls, Call.customer_id, self._days_ago(last, c, nullable=False), c.op == "!="
         )
-        return self._days_ago(last, c, nullable=True)
 
     def _days_ago(self, column: ColumnElement[dt.datetime], c: Condition, nullable: bool) -> Expr:
         """Whole days since ``column``: ``days >= n`` is ``column <= now - n days``."""
@@ -204,6 +208,18 @@ class _Compiler:
         if c.op == "!=":
             return or_(not_(defined), compared)
         return and_(defined, compared)
+
+
+def _per_customer(
+    rows: Select[Any], customer_id: ColumnElement[int], having: Expr, holds_without_rows: bool
+) -> Expr:
+    """A condition on an aggregate of a customer's orders or calls, set-based: the customers
+    whose group passes ``having`` (a hash semi-join), or, when a customer without any rows
+    passes too, everyone except those whose group fails it. Never a probe per customer."""
+    grouped = rows.group_by(customer_id)
+    if not holds_without_rows:
+        return Customer.id.in_(grouped.having(having))
+    return Customer.id.in_(select(Customer.id).except_(grouped.having(not_(having))))
 
 
 def _leap(year: int) -> bool:

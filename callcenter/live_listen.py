@@ -209,17 +209,14 @@ class ListenService:
     async def _answer(
         self, pc: RTCPeerConnection, track: SlinTrack, sdp: str
     ) -> RTCSessionDescription:
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
-        audio = [t for t in pc.getTransceivers() if t.kind == "audio"]
-        if not audio:
-            raise ValueError("the offer has no audio")
-        transceiver = audio[0]
-        pc.addTrack(track)
+        # Our transceiver first, so the offer's audio m-line takes our codec preferences.
+        transceiver = pc.addTransceiver(track, direction="sendonly")
         capabilities = RTCRtpSender.getCapabilities("audio").codecs
         preferred = [c for m in PREFERRED_CODECS for c in capabilities if c.mimeType == m]
-        if preferred:
-            transceiver.setCodecPreferences(preferred)
-        transceiver.direction = "sendonly"
+        transceiver.setCodecPreferences(preferred + [c for c in capabilities if c not in preferred])
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        if transceiver.mid is None:
+            raise ValueError("the offer has no audio")
         await pc.setLocalDescription(await pc.createAnswer())  # ICE gathering completes here
         return pc.localDescription
 

@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -475,9 +476,16 @@ class DialListEntry(Base):
     __table_args__ = (
         UniqueConstraint("list_id", "customer_id", name="uq_dial_list_entries_customer"),
         UniqueConstraint("list_id", "phone", name="uq_dial_list_entries_phone"),
-        # The hand-out scans a list's pending entries in priority order.
-        Index("ix_dial_list_entries_queue", "list_id", "state", "priority"),
-        Index("ix_dial_list_entries_callbacks", "list_id", "callback_at"),
+        # The hand-out: a manager's own pending entries, or the pool's (null), by priority.
+        Index("ix_dial_list_entries_queue", "list_id", "manager_id", "state", "priority"),
+        # Callbacks are few: a partial index makes "the due ones first" a probe on both engines.
+        Index(
+            "ix_dial_list_entries_callbacks",
+            "list_id",
+            "callback_at",
+            postgresql_where=text("callback_at IS NOT NULL"),
+            sqlite_where=text("callback_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

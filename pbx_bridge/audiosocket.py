@@ -20,6 +20,7 @@ import struct
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,12 @@ class Kind(enum.IntEnum):
 
 
 class AudioSocketError(Exception):
-    """The peer broke the protocol; the connection cannot go on."""
+    """The peer broke the protocol; the connection cannot go on. ``frames``: the good frames
+    decoded from the same chunk before the fault, still to be handled."""
+
+    def __init__(self, message: str, frames: list[Frame] | None = None) -> None:
+        super().__init__(message)
+        self.frames = frames or []
 
 
 @dataclass(frozen=True)
@@ -107,11 +113,13 @@ class FrameReader:
             try:
                 kind = Kind(raw_kind)
             except ValueError:
-                self._fail(f"unknown frame kind 0x{raw_kind:02x} (garbage on the socket?)")
+                self._fail(f"unknown frame kind 0x{raw_kind:02x} (garbage on the socket?)", frames)
             if length > self.max_payload:
-                self._fail(f"{kind.name} frame of {length} bytes is over {self.max_payload}")
+                self._fail(
+                    f"{kind.name} frame of {length} bytes is over {self.max_payload}", frames
+                )
             if kind is Kind.UUID and length != 16:
-                self._fail(f"UUID frame of {length} bytes, not 16")
+                self._fail(f"UUID frame of {length} bytes, not 16", frames)
             if len(buffer) - offset - HEADER.size < length:
                 break
             start = offset + HEADER.size
@@ -120,10 +128,10 @@ class FrameReader:
         del buffer[:offset]
         return frames
 
-    def _fail(self, reason: str) -> None:
+    def _fail(self, reason: str, frames: list[Frame]) -> NoReturn:
         self._broken = reason
         self._buffer.clear()
-        raise AudioSocketError(reason)
+        raise AudioSocketError(reason, frames)
 
 
 OnAudio = Callable[[bytes], None]
@@ -186,7 +194,7 @@ class AudioSocketServer:
         self.rejected = 0
         self.protocol_errors = 0
         self._server: asyncio.base_events.Server | None = None
-        self._handlers: set[asyncio.Task[None]] = set()
+        self._handlers: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def start(self, host: str, port: int) -> None:
         self._server = await asyncio.start_server(self._serve, host, port)
@@ -201,11 +209,12 @@ class AudioSocketServer:
             session.close("the service is stopping")
         if self._server is not None:
             self._server.close()
-        for task in list(self._handlers):
-            task.cancel()
-        for task in list(self._handlers):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for writer in list(self._handlers.values()):
+            writer.close()  # the handlers see EOF and finish on their own
+        if self._handlers:
+            _, stuck = await asyncio.wait(list(self._handlers), timeout=2)
+            for task in stuck:
+                task.cancel()
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
@@ -224,19 +233,22 @@ class AudioSocketServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._handlers.add(task)
+        self._handlers[task] = writer
         peer = writer.get_extra_info("peername")
         session: AudioSocketSession | None = None
         reason = "the connection ended"
         try:
             decoder = FrameReader()
             frames: list[Frame] = []
+            fault: AudioSocketError | None = None
             async with asyncio.timeout(self.first_frame_timeout):
                 while not frames:
                     data = await reader.read(self.read_size)
                     if not data:
                         return
-                    frames = decoder.feed(data)
+                    frames, fault = _decode(decoder, data)
+                    if fault is not None and not frames:
+                        raise fault
             first, rest = frames[0], frames[1:]
             if first.kind is not Kind.UUID:
                 raise AudioSocketError(f"the first frame is {first.kind.name}, not UUID")
@@ -249,7 +261,7 @@ class AudioSocketServer:
             session._writer = writer
             session.peer = str(peer)
             session.connected.set()
-            reason = await self._pump(session, decoder, reader, rest)
+            reason = await self._pump(session, decoder, reader, rest, fault)
         except TimeoutError:
             reason = "no UUID frame in time"
             log.warning("AudioSocket from %s: %s", peer, reason)
@@ -260,7 +272,7 @@ class AudioSocketServer:
         except ConnectionError as exc:
             reason = f"connection error: {exc}"
         finally:
-            self._handlers.discard(task)
+            self._handlers.pop(task, None)
             if session is not None:
                 self._forget(session)
                 session._writer = None
@@ -274,6 +286,7 @@ class AudioSocketServer:
         decoder: FrameReader,
         reader: asyncio.StreamReader,
         frames: list[Frame],
+        fault: AudioSocketError | None,
     ) -> str:
         while True:
             for frame in frames:
@@ -288,9 +301,18 @@ class AudioSocketServer:
                 elif frame.kind is Kind.UUID:
                     raise AudioSocketError("a second UUID frame")
                 # DTMF: nothing to do for a listener.
+            if fault is not None:
+                raise fault
             if session.ended.is_set():
                 return session.end_reason or "closed"
             data = await reader.read(self.read_size)
             if not data:
                 return "eof"
-            frames = decoder.feed(data)
+            frames, fault = _decode(decoder, data)
+
+
+def _decode(decoder: FrameReader, data: bytes) -> tuple[list[Frame], AudioSocketError | None]:
+    try:
+        return decoder.feed(data), None
+    except AudioSocketError as exc:
+        return exc.frames, exc

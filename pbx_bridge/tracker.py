@@ -44,9 +44,10 @@ SERVICE_CHANNEL_PREFIX = "crm-svc-"
 
 
 def _service_channel(event: object) -> bool:
-    channel = getattr(event, "channel", None)
-    uniqueid = getattr(channel, "uniqueid", None) or getattr(event, "uniqueid", None)
-    return isinstance(uniqueid, str) and uniqueid.startswith(SERVICE_CHANNEL_PREFIX)
+    """An event about a service channel: its own, or the Dial* of its Originate."""
+    ids = [getattr(event, "uniqueid", None)]
+    ids += [getattr(getattr(event, a, None), "uniqueid", None) for a in ("channel", "dest")]
+    return any(isinstance(u, str) and u.startswith(SERVICE_CHANNEL_PREFIX) for u in ids)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Working a dial list: hand out the next entry, place the call, record the outcome.
 
-The hand-out is one statement: ``UPDATE entry SET state = 'in_progress' WHERE id = (SELECT id
-... ORDER BY priority LIMIT 1 FOR UPDATE SKIP LOCKED) AND state = 'pending'``. On PostgreSQL
+The hand-out is one statement: ``UPDATE entry SET state = 'in_progress' WHERE id = COALESCE(
+(a due callback), (my first pending entry), (the pool's first)) AND state = 'pending'``, each
+branch ``SELECT id ... ORDER BY ... LIMIT 1 FOR UPDATE SKIP LOCKED``. On PostgreSQL
 the row lock makes concurrent managers skip each other's pick; on SQLite (which ignores FOR
 UPDATE) the statement runs under the database's single write lock, so the subquery always
 sees the committed state. Either way no entry is handed out twice.
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from callcenter.auth import Principal
 from callcenter.dial_schemas import DialListSettings, EntryCard, EntryOut, NextReason, OutcomeIn
@@ -31,7 +34,7 @@ from callcenter.models import (
 from callcenter.schemas import OrderOut, OriginateIn, OriginateOut
 from callcenter.services import calls as call_service
 from callcenter.services.customers import customer_out
-from callcenter.services.orders import last_order, to_utc_naive
+from callcenter.services.orders import to_utc_naive
 from callcenter.telephony import Telephony
 from routing.dialing import Outcome, after_outcome, local_now, next_opening, open_zones
 
@@ -93,76 +96,69 @@ async def next_entry(
     """The manager's next entry, locked to them; the one they already hold comes back first."""
     if dial_list.status is not DialListStatus.READY:
         return Handout(None, "not_ready")
-    held = (
-        await session.scalars(
-            select(Entry)
-            .where(
-                Entry.list_id == dial_list.id,
-                Entry.state == EntryState.IN_PROGRESS,
-                Entry.locked_by_id == manager_id,
-            )
-            .order_by(Entry.locked_at)
-            .limit(1)
+    held_id = await session.scalar(
+        select(Entry.id)
+        .where(
+            Entry.list_id == dial_list.id,
+            Entry.state == EntryState.IN_PROGRESS,
+            Entry.locked_by_id == manager_id,
         )
-    ).first()
-    if held is not None:
-        return Handout(held, "held")
+        .order_by(Entry.locked_at)
+        .limit(1)
+    )
+    if held_id is not None:
+        return Handout(await session.get_one(Entry, held_id), "held")
     settings = list_settings(dial_list)
     zones = open_zones(dial_list.timezones, now, settings.call_from, settings.call_until)
     if zones:
-        for sweep in (False, True):
-            if sweep and not await release_stale(session, dial_list.id, settings, now):
-                break
-            for reason, due, order in (
-                ("callback_due", Entry.callback_at <= now, (Entry.callback_at, Entry.priority)),
-                (
-                    "next",
-                    or_(Entry.next_attempt_at.is_(None), Entry.next_attempt_at <= now),
-                    (Entry.priority,),
-                ),
-            ):
-                entry = await _claim(session, dial_list.id, manager_id, zones, due, order, now)
-                if entry is not None:
-                    return Handout(entry, reason)  # type: ignore[arg-type]
+        entry = await _claim(session, dial_list.id, manager_id, zones, now)
+        if entry is None and await release_stale(session, dial_list.id, settings, now):
+            entry = await _claim(session, dial_list.id, manager_id, zones, now)
+        if entry is not None:
+            due = entry.callback_at is not None and entry.callback_at <= now
+            return Handout(entry, "callback_due" if due else "next")
     return await _why_none(session, dial_list, manager_id, now, set(zones))
 
 
 async def _claim(
-    session: AsyncSession,
-    list_id: int,
-    manager_id: int,
-    zones: list[str],
-    due: ColumnElement[bool],
-    order: tuple[ColumnElement[object], ...],
-    now: dt.datetime,
+    session: AsyncSession, list_id: int, manager_id: int, zones: list[str], now: dt.datetime
 ) -> DialListEntry | None:
-    candidate = (
-        select(Entry.id)
-        .where(
-            Entry.list_id == list_id,
-            Entry.state == EntryState.PENDING,
-            _mine(manager_id),
-            Entry.timezone.in_(zones),
-            due,
+    """One statement: a due callback (the earliest), else the manager's own first entry by
+    priority, else the common pool's. Each branch is one probe of an index."""
+
+    def first(*where: ColumnElement[bool], order: tuple[Any, ...]) -> Any:
+        return (
+            select(Entry.id)
+            .where(
+                Entry.list_id == list_id,
+                Entry.state == EntryState.PENDING,
+                Entry.timezone.in_(zones),
+                *where,
+            )
+            .order_by(*order)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
         )
-        .order_by(*order)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
+
+    due = or_(Entry.next_attempt_at.is_(None), Entry.next_attempt_at <= now)
+    pick = func.coalesce(
+        first(_mine(manager_id), Entry.callback_at <= now, order=(Entry.callback_at, Entry.id)),
+        first(Entry.manager_id == manager_id, due, order=(Entry.priority,)),
+        first(Entry.manager_id.is_(None), due, order=(Entry.priority,)),
     )
-    claimed = await session.execute(
+    claimed = await session.scalars(
         update(Entry)
-        .where(Entry.id == candidate, Entry.state == EntryState.PENDING)
+        .where(Entry.id == pick, Entry.state == EntryState.PENDING)
         .values(state=EntryState.IN_PROGRESS, locked_by_id=manager_id, locked_at=now)
-        .returning(Entry.id)
-        .execution_options(synchronize_session=False)
+        .returning(Entry),
+        execution_options={"synchronize_session": False, "populate_existing": True},
     )
-    entry_id = claimed.scalar_one_or_none()
-    if entry_id is None:
-        return None
-    # Commit at once: the lock (PostgreSQL row, SQLite database) is held for one statement.
-    await session.commit()
-    return await session.get(Entry, entry_id, populate_existing=True)
+    entry = claimed.first()
+    if entry is not None:
+        # Commit at once: the lock (a PostgreSQL row, SQLite's database) lasts one statement.
+        await session.commit()
+    return entry
 
 
 async def _why_none(
@@ -332,10 +328,33 @@ async def place_call(
 
 
 async def entry_card(session: AsyncSession, entry: DialListEntry, now: dt.datetime) -> EntryCard:
-    customer = await session.get(Customer, entry.customer_id)
+    """Two queries: the customer with phones and tags, the last order with its items."""
+    customer = (
+        (
+            await session.scalars(
+                select(Customer)
+                .options(joinedload(Customer.phones), joinedload(Customer.tags))
+                .where(Customer.id == entry.customer_id)
+            )
+        )
+        .unique()
+        .first()
+    )
     if customer is None:
         raise NotFound(f"the customer {entry.customer_id} of this entry is gone")
-    order = await last_order(session, customer.id)
+    order = (
+        (
+            await session.scalars(
+                select(Order)
+                .options(joinedload(Order.items))
+                .where(Order.customer_id == customer.id)
+                .order_by(Order.created_at.desc(), Order.id.desc())
+                .limit(1)
+            )
+        )
+        .unique()
+        .first()
+    )
     return EntryCard(
         entry=EntryOut.model_validate(entry),
         customer=customer_out(customer),

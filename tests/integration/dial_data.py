@@ -290,3 +290,33 @@ def case_id(case: tuple[Any, ...]) -> str:
         else str(rule)[:60]
     )
     return text + (f" @{case[2]:%Y-%m-%dT%H}" if len(case) > 2 else "")
+
+
+async def seed_list_people(session: AsyncSession, managers: dict[str, int]) -> dict[str, int]:
+    """PEOPLE plus customers that a list leaves out or treats specially:
+
+    - ivan: do-not-call; petr: no phone; olga: boris's phone again (a duplicate);
+    - kira: a broken first number, a good second one, in Vladivostok.
+    With the default settings anna is left out too (called 5 days ago) and vera (tag bad).
+    """
+    ids = await seed_people(session, managers)
+    extras = {
+        "ivan": Customer(name="ivan", do_not_call=True, phones=[CustomerPhone(phone=phone_of(5))]),
+        "petr": Customer(name="petr"),
+        "olga": Customer(name="olga", phones=[CustomerPhone(phone=phone_of(1))]),
+        "kira": Customer(
+            name="kira",
+            timezone="Asia/Vladivostok",
+            phones=[
+                CustomerPhone(phone="+7123", position=0),
+                CustomerPhone(phone=phone_of(8), position=1),
+            ],
+        ),
+    }
+    for name, customer in extras.items():
+        customer.search_name = name
+        customer.created_at = ago(1)
+        session.add(customer)
+        await session.flush()
+        ids[name] = customer.id
+    return ids

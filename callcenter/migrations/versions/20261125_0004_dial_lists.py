@@ -180,13 +180,19 @@ def upgrade() -> None:
             batch_op.f("ix_dial_list_entries_call_linkedid"), ["call_linkedid"], unique=False
         )
         batch_op.create_index(
-            "ix_dial_list_entries_callbacks", ["list_id", "callback_at"], unique=False
+            "ix_dial_list_entries_callbacks",
+            ["list_id", "callback_at"],
+            unique=False,
+            postgresql_where=sa.text("callback_at IS NOT NULL"),
+            sqlite_where=sa.text("callback_at IS NOT NULL"),
         )
         batch_op.create_index(
             batch_op.f("ix_dial_list_entries_customer_id"), ["customer_id"], unique=False
         )
         batch_op.create_index(
-            "ix_dial_list_entries_queue", ["list_id", "state", "priority"], unique=False
+            "ix_dial_list_entries_queue",
+            ["list_id", "manager_id", "state", "priority"],
+            unique=False,
         )
 
     op.create_table(
