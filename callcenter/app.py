@@ -120,7 +120,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.screenpop_notifier = ScreenPopNotifier(
             app.state.screenpop, app.state.sessionmaker, settings.default_region
         )
-        app.state.telephony.add_listener(app.state.screenpop_notifier)
+        # Pops must not wait for the call log's write.
+        app.state.telephony.add_listener(app.state.screenpop_notifier, early=True)
         app.state.router = Router(
             app.state.sessionmaker,
             app.state.telephony,

@@ -55,10 +55,13 @@ class CallRecorder:
         self.sessionmaker = sessionmaker
         self.pbx = pbx
         self.region = region
-        # Told of every batch after it is stored: screen-pops, originate waiters, routing.
+        # Told of every batch after it is stored: originate waiters, callbacks, recordings.
         self.listeners: list[Listener] = []
+        # Told before it is stored: screen-pops, which must not wait for the write.
+        self.early_listeners: list[Listener] = []
 
     async def handle(self, changes: Sequence[Change]) -> None:
+        await self._tell(self.early_listeners, changes)
         latest: dict[str, CallSnapshot] = {}
         absorbed: list[str] = []
         presence: dict[str, str] = {}
@@ -75,7 +78,10 @@ class CallRecorder:
             async with self.sessionmaker() as session, session.begin():
                 with session.no_autoflush:
                     await self._store(session, latest, absorbed, presence)
-        for listener in self.listeners:
+        await self._tell(self.listeners, changes)
+
+    async def _tell(self, listeners: list[Listener], changes: Sequence[Change]) -> None:
+        for listener in listeners:
             try:
                 await listener(self.pbx, changes)
             except Exception:

@@ -56,12 +56,14 @@ class Telephony:
         self.links: dict[str, PbxLink] = {}
         self._waiters: dict[str, asyncio.Future[OriginateResult]] = {}
         self._listeners: list[Listener] = [self._on_changes]
+        self._early_listeners: list[Listener] = []
 
-    def add_listener(self, listener: Listener) -> None:
-        """Told of every stored batch of call changes, on every PBX (now and later)."""
-        self._listeners.append(listener)
+    def add_listener(self, listener: Listener, *, early: bool = False) -> None:
+        """Told of every batch of call changes, on every PBX (now and later): after it is
+        stored, or with ``early`` before (for what must not wait for the database)."""
+        (self._early_listeners if early else self._listeners).append(listener)
         for link in self.links.values():
-            link.recorder.listeners.append(listener)
+            (link.recorder.early_listeners if early else link.recorder.listeners).append(listener)
 
     async def start(self) -> None:
         for server in self.settings.ami_connections():
@@ -77,6 +79,7 @@ class Telephony:
             tracker = CallTracker(self.settings.device_tech)
             recorder = CallRecorder(self.sessionmaker, server.name, self.settings.default_region)
             recorder.listeners.extend(self._listeners)
+            recorder.early_listeners.extend(self._early_listeners)
             pump = EventPump(client.queue, tracker, recorder)
             tasks = [client.start(), asyncio.create_task(pump.run(), name=f"pump-{server.name}")]
             self.links[server.name] = PbxLink(server.name, client, tracker, pump, recorder, tasks)
