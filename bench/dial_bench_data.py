@@ -169,7 +169,7 @@ async def load_postgres(dsn: str, customers: int, orders_per_customer: float) ->
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                 f"(SELECT max(id) FROM {table}))"
             )
-        await conn.execute("ANALYZE")
+        await conn.execute("VACUUM ANALYZE")
     finally:
         await conn.close()
     return orders

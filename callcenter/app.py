@@ -22,10 +22,11 @@ from callcenter.api import customers, dial_lists, dial_rules, managers, orders, 
 from callcenter.api import live as live_api
 from callcenter.api import settings as settings_api
 from callcenter.api.registry import ApiRouter, openapi_document
-from callcenter.callbacks import CallbackTasks
+from callcenter.callbacks import CallbackTasks, callback_pops
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.dial_jobs import DialLists
 from callcenter.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected
+from callcenter.live_board import LiveBoard
 from callcenter.live_listen import ListenService
 from callcenter.recording_jobs import Recordings
 from callcenter.routing_service import Router
@@ -85,7 +86,11 @@ async def start_agi(settings: Settings, router: Router) -> FastAgiServer | None:
     if not settings.agi_bind:
         return None
     host, port = settings.agi_host_port
-    server = FastAgiServer({"route": router.route}, fallback=Router.fallback_variables)
+    server = FastAgiServer(
+        {"route": router.route},
+        fallback=Router.fallback_variables,
+        budget=settings.agi_budget_ms / 1000,
+    )
     try:
         await server.start(host, port)
     except OSError as exc:
@@ -122,12 +127,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         # Pops must not wait for the call log's write.
         app.state.telephony.add_listener(app.state.screenpop_notifier, early=True)
+        app.state.live_board = LiveBoard(
+            app.state.screenpop, app.state.sessionmaker, settings.default_region
+        )
+        app.state.telephony.add_listener(app.state.live_board.on_changes, early=True)
+        app.state.telephony.add_listener(app.state.live_board.on_stored)
+        app.state.callbacks.listeners.append(app.state.live_board.on_task)
+        app.state.callbacks.listeners.append(
+            callback_pops(app.state.screenpop, app.state.sessionmaker)
+        )
+        await app.state.live_board.start()
         app.state.router = Router(
             app.state.sessionmaker,
             app.state.telephony,
             settings.default_region,
             settings.device_tech,
         )
+        await app.state.router.warm_up()
         app.state.agi = await start_agi(settings, app.state.router)
         app.state.recordings = Recordings(settings, app.state.sessionmaker)
         await app.state.recordings.start()
@@ -142,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await app.state.telephony.stop()
             await app.state.dial_lists.stop()
             await app.state.screenpop_notifier.stop()
+            await app.state.live_board.stop()
             await app.state.recordings.stop()
             if app.state.agi is not None:
                 await app.state.agi.stop()

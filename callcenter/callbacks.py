@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.models import Call, CallDirection, CallStatus, Customer, Task, utcnow
 from callcenter.routing_settings import load_routing_settings
+from callcenter.screenpop.hub import ScreenPopHub
 from pbx_bridge.tracker import CallEnded, Change
 
 log = logging.getLogger(__name__)
@@ -101,3 +102,34 @@ def _hhmm(value: dt.datetime) -> str:
 
 def _append(note: str, line: str) -> str:
     return f"{note}\n{line}".strip()[-2000:]
+
+
+def callback_pops(
+    hub: ScreenPopHub, sessionmaker: async_sessionmaker[AsyncSession]
+) -> TaskListener:
+    """A new callback pops to its assignee, or to everyone connected for a group callback."""
+
+    async def pop(task: Task, what: str) -> None:
+        if what != "created":
+            return
+        async with sessionmaker() as session:
+            call = await session.get(Call, task.call_id) if task.call_id else None
+        hub.notify(
+            None if task.assignee_id is None else [task.assignee_id],
+            {
+                "type": "task.created",
+                "call_id": call.linkedid if call else None,
+                "task": {
+                    "id": task.id,
+                    "title": task.title,
+                    "kind": task.kind,
+                    "phone": task.phone,
+                    "customer_id": task.customer_id,
+                    "assignee_id": task.assignee_id,
+                    "group_name": task.group_name,
+                    "deadline": task.deadline.isoformat() + "Z" if task.deadline else None,
+                },
+            },
+        )
+
+    return pop

@@ -152,6 +152,10 @@ WORKPLACE: dict[str, dict[str, str]] = {
     },
     "call.connected": {"ru": "Соединяем с {phone}", "en": "Connecting you to {phone}"},
     "call.failed": {"ru": "Звонок не состоялся: {message}", "en": "The call failed: {message}"},
+    "task.callback_new": {
+        "ru": "Пропущенный звонок: перезвоните {who}",
+        "en": "Missed call: call {who} back",
+    },
     "call.when": {"ru": "Когда", "en": "When"},
     "call.direction": {"ru": "Тип", "en": "Direction"},
     "call.phone": {"ru": "Номер", "en": "Number"},
@@ -201,7 +205,127 @@ WORKPLACE: dict[str, dict[str, str]] = {
     "error.status_403": {"ru": "Нет доступа", "en": "Not allowed"},
     "error.status_404": {"ru": "Не найдено", "en": "Not found"},
 }
+# The supervisors' live board (callcenter/pages/live.py, templates/live.html, static/live.js).
+LIVE_BOARD: dict[str, dict[str, str]] = {
+    "nav.live": {"ru": "Онлайн", "en": "Live"},
+    "live.title": {"ru": "Звонки онлайн", "en": "Live board"},
+    "live.today": {"ru": "Сегодня", "en": "Today"},
+    "live.calls": {"ru": "Звонков", "en": "Calls"},
+    "live.answered_pct": {"ru": "Отвечено", "en": "Answered"},
+    "live.missed": {"ru": "Пропущено", "en": "Missed"},
+    "live.avg_wait": {"ru": "Среднее ожидание", "en": "Average wait"},
+    "live.avg_talk": {"ru": "Средний разговор", "en": "Average talk"},
+    "live.current_calls": {"ru": "Текущие звонки", "en": "Current calls"},
+    "live.customer": {"ru": "Клиент", "en": "Customer"},
+    "live.state": {"ru": "Состояние", "en": "State"},
+    "live.duration": {"ru": "Длительность", "en": "Duration"},
+    "live.managers": {"ru": "Менеджеры", "en": "Managers"},
+    "live.device": {"ru": "Телефон", "en": "Phone"},
+    "live.callbacks": {"ru": "Перезвонить", "en": "Callbacks"},
+    "live.ringing": {"ru": "звонит", "en": "ringing"},
+    "live.talking": {"ru": "разговор", "en": "talking"},
+    "live.listen": {"ru": "Слушать", "en": "Listen"},
+    "live.stop": {"ru": "Остановить", "en": "Stop"},
+    "live.listening": {"ru": "Вы слушаете звонок", "en": "You are listening to the call"},
+    "live.listen_failed": {
+        "ru": "Не удалось подключиться: {message}",
+        "en": "Cannot listen: {message}",
+    },
+    "live.no_calls": {"ru": "Сейчас звонков нет.", "en": "No calls right now."},
+    "live.no_tasks": {"ru": "Перезванивать некому.", "en": "No callbacks waiting."},
+    "live.overdue": {"ru": "просрочено", "en": "overdue"},
+    "live.unknown": {"ru": "неизвестный номер", "en": "unknown number"},
+}
 STRINGS.update(WORKPLACE)
+
+# The recordings page (pages/recordings.py, static/recordings.js) and the routing settings.
+RECORDINGS_ROUTING: dict[str, dict[str, str]] = {
+    "nav.recordings": {"ru": "Записи", "en": "Recordings"},
+    "nav.routing": {"ru": "Маршрутизация", "en": "Routing"},
+    "rec.from": {"ru": "С", "en": "From"},
+    "rec.until": {"ru": "По", "en": "Until"},
+    "rec.anyone": {"ru": "все", "en": "anyone"},
+    "rec.any": {"ru": "любой", "en": "any"},
+    "rec.customer": {"ru": "Клиент или телефон", "en": "Customer or phone"},
+    "rec.customer_placeholder": {"ru": "Имя или номер", "en": "Name or number"},
+    "rec.status": {"ru": "Запись", "en": "Recording"},
+    "rec.min_duration": {"ru": "Длительность от, с", "en": "Duration from, s"},
+    "rec.max_duration": {"ru": "до, с", "en": "to, s"},
+    "rec.apply": {"ru": "Показать", "en": "Show"},
+    "rec.reset": {"ru": "Сбросить", "en": "Reset"},
+    "rec.of_customer": {"ru": "Клиент", "en": "Customer"},
+    "rec.of_call": {"ru": "Звонок #{id}", "en": "Call #{id}"},
+    "rec.which_customer": {
+        "ru": "Нашлось несколько клиентов, выберите:",
+        "en": "Several customers match; pick one:",
+    },
+    "rec.player": {"ru": "Прослушивание", "en": "Player"},
+    "rec.waveform": {
+        "ru": "Звуковая дорожка: щёлкните, чтобы перейти",
+        "en": "Waveform: click to jump there",
+    },
+    "rec.play": {"ru": "Слушать", "en": "Play"},
+    "rec.pause": {"ru": "Пауза", "en": "Pause"},
+    "rec.speed": {"ru": "Скорость", "en": "Speed"},
+    "rec.download": {"ru": "Скачать", "en": "Download"},
+    "rec.review": {"ru": "Оценка разговора", "en": "Call review"},
+    "rec.score": {"ru": "Оценка", "en": "Score"},
+    "rec.comment": {"ru": "Комментарий", "en": "Comment"},
+    "rec.reviewed": {"ru": "Оценка", "en": "Score"},
+    "rec.not_reviewed": {"ru": "Ещё не оценён.", "en": "Not reviewed yet."},
+    "rec.failed": {"ru": "Не получилось", "en": "Failed"},
+    "rec.duration": {"ru": "Длительность", "en": "Duration"},
+    "rec.card": {"ru": "карточка", "en": "card"},
+    "rec.listen": {"ru": "Слушать", "en": "Listen"},
+    "rec.none": {"ru": "Записей нет.", "en": "No recordings."},
+    "rec.link": {"ru": "запись", "en": "recording"},
+    "rec_status.ready": {"ru": "готова", "en": "ready"},
+    "rec_status.ingesting": {"ru": "обрабатывается", "en": "processing"},
+    "rec_status.failed": {"ru": "ошибка", "en": "failed"},
+    "routing.readonly": {
+        "ru": "Менять настройки может только администратор.",
+        "en": "Only an administrator may change these settings.",
+    },
+    "routing.inactive": {"ru": "отключён", "en": "inactive"},
+    "routing.default_group": {"ru": "Основная группа", "en": "Default group"},
+    "routing.default_group_hint": {
+        "ru": "Пусто — все менеджеры с внутренним номером.",
+        "en": "Empty: every manager with an extension.",
+    },
+    "routing.vip_group": {"ru": "VIP-группа", "en": "VIP group"},
+    "routing.vip_group_hint": {
+        "ru": "Для VIP и постоянных клиентов без личного менеджера.",
+        "en": "For VIPs and regulars without a personal manager.",
+    },
+    "routing.bad_group": {"ru": "Группа для проблемных", "en": "Group for bad callers"},
+    "routing.bad_group_hint": {
+        "ru": "Для клиентов с меткой «проблемный».",
+        "en": "For customers tagged 'bad'.",
+    },
+    "routing.ring_at_once": {"ru": "Звонить одновременно", "en": "Ring at once"},
+    "routing.ring_at_once_hint": {
+        "ru": "Сколько менеджеров группы звонит сразу; 0 — вся группа.",
+        "en": "How many of the group ring together; 0: the whole group.",
+    },
+    "routing.regular_after_orders": {
+        "ru": "Постоянный после заказов",
+        "en": "Regular after orders",
+    },
+    "routing.regular_after_orders_hint": {
+        "ru": "Сколько выполненных заказов закрепляет личного менеджера.",
+        "en": "Completed orders that give a customer a personal manager.",
+    },
+    "routing.callback_deadline_minutes": {
+        "ru": "Срок перезвона, мин",
+        "en": "Callback deadline, min",
+    },
+    "routing.callback_deadline_minutes_hint": {
+        "ru": "За сколько минут перезвонить после пропущенного.",
+        "en": "Minutes to call back after a missed call.",
+    },
+}
+STRINGS.update(RECORDINGS_ROUTING)
+STRINGS.update(LIVE_BOARD)
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
 

@@ -486,6 +486,14 @@ class DialListEntry(Base):
             postgresql_where=text("callback_at IS NOT NULL"),
             sqlite_where=text("callback_at IS NOT NULL"),
         ),
+        # Entries in someone's hands: few at any time.
+        Index(
+            "ix_dial_list_entries_held",
+            "locked_by_id",
+            "list_id",
+            postgresql_where=text("locked_by_id IS NOT NULL"),
+            sqlite_where=text("locked_by_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

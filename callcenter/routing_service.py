@@ -58,6 +58,11 @@ class Router:
     def invalidate(self) -> None:
         self._cached_at = -1e9
 
+    async def warm_up(self) -> None:
+        """Load managers and settings before the first call, so it is not the slow one."""
+        async with self.sessionmaker() as session:
+            await self._refresh(session)
+
     async def _refresh(self, session: AsyncSession) -> None:
         if time.monotonic() - self._cached_at < self.cache_seconds:
             return

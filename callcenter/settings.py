@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     ami_servers: list[AmiServer] = []
 
     agi_bind: str = "127.0.0.1:4573"
+    # A routing decision that takes longer answers "fallback": the dialplan routes the call.
+    agi_budget_ms: int = Field(default=50, ge=5, le=5000)
     # Live listening: where Asterisk's AudioSocket channels connect (empty turns it off), and
     # the host:port Asterisk should dial when that differs (NAT, containers; default: the bind).
     audiosocket_bind: str = "127.0.0.1:9092"

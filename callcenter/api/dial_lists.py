@@ -26,6 +26,7 @@ from callcenter.dial_schemas import (
 from callcenter.errors import ApiError, Forbidden
 from callcenter.models import DialList, DialListEntry, Role
 from callcenter.schemas import OriginateOut, Page
+from callcenter.services import dial_entries as entries
 from callcenter.services import dial_lists as service
 from callcenter.services import dial_work as work
 
@@ -147,8 +148,8 @@ async def get_dial_entry(ctx: Ctx, list_id: int, entry_id: int) -> EntryCard:
         entry.worked_by_id,
     ):
         raise Forbidden("this entry is another manager's")
-    await work.refresh_call_status(ctx.session, entry)
-    return await work.entry_card(ctx.session, entry, now(ctx))
+    await entries.refresh_call_status(ctx.session, entry)
+    return await entries.entry_card(ctx.session, entry, now(ctx))
 
 
 @router.route(
@@ -165,7 +166,7 @@ async def next_dial_entry(ctx: Ctx, list_id: int) -> NextOut:
     handout = await work.next_entry(ctx.session, dial_list, ctx.principal.id, at)
     if handout.entry is None:
         return NextOut(card=None, reason=handout.reason, next_at=handout.next_at)
-    card = await work.entry_card(ctx.session, handout.entry, at)
+    card = await entries.entry_card(ctx.session, handout.entry, at)
     return NextOut(card=card, reason=handout.reason)
 
 
@@ -185,7 +186,7 @@ async def _held_entry(ctx: Ctx, list_id: int, entry_id: int) -> tuple[DialList, 
 async def call_dial_entry(ctx: Ctx, list_id: int, entry_id: int) -> DialCallOut:
     _, entry = await _held_entry(ctx, list_id, entry_id)
     try:
-        result = await work.place_call(
+        result = await entries.place_call(
             ctx.session,
             ctx.principal,
             ctx.request.app.state.telephony,
@@ -218,7 +219,7 @@ async def call_dial_entry(ctx: Ctx, list_id: int, entry_id: int) -> DialCallOut:
 )
 async def record_dial_outcome(ctx: Ctx, list_id: int, entry_id: int, body: OutcomeIn) -> EntryOut:
     dial_list, entry = await _held_entry(ctx, list_id, entry_id)
-    await work.record_outcome(ctx.session, ctx.principal, dial_list, entry, body, now(ctx))
+    await entries.record_outcome(ctx.session, ctx.principal, dial_list, entry, body, now(ctx))
     ctx.audit(
         "dial_entry.outcome",
         "dial_entry",
@@ -239,6 +240,6 @@ async def record_dial_outcome(ctx: Ctx, list_id: int, entry_id: int, body: Outco
 )
 async def release_dial_entry(ctx: Ctx, list_id: int, entry_id: int) -> EntryOut:
     _, entry = await _held_entry(ctx, list_id, entry_id)
-    await work.release(ctx.principal, entry)
+    await entries.release(ctx.principal, entry)
     ctx.audit("dial_entry.release", "dial_entry", entry.id)
     return EntryOut.model_validate(entry)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from callcenter.api.registry import ApiRouter, Ctx
+from callcenter.live_board import manager_entry
 from callcenter.models import Role
 from callcenter.schemas import (
     ManagerIn,
@@ -89,4 +90,8 @@ async def set_status(ctx: Ctx, body: ManagerStatusIn, manager_id: int) -> Manage
     if await service.set_status(ctx.session, ctx.principal, manager, body.status):
         ctx.audit("manager.status", "manager", manager.id, status=body.status)
         ctx.after_commit.append(ctx.request.app.state.router.invalidate)
+        board = getattr(ctx.request.app.state, "live_board", None)
+        if board is not None:
+            entry = manager_entry(manager)
+            ctx.after_commit.append(lambda: board.put_manager(entry))
     return ManagerOut.model_validate(manager)

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from callcenter.pages import customers, desk, orders
+from callcenter.pages import admin, customers, desk, live, orders, recordings
 
-routes: list[BaseRoute] = [*desk.routes, *customers.routes, *orders.routes]
+routes: list[BaseRoute] = [
+    *desk.routes,
+    *customers.routes,
+    *orders.routes,
+    *live.routes,
+    *recordings.routes,
+    *admin.routes,
+]

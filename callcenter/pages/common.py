@@ -35,6 +35,7 @@ JS_STRINGS = (
     "call.placing",
     "call.connected",
     "call.failed",
+    "task.callback_new",
     "presence.failed",
     "ws.connected",
     "ws.reconnecting",

@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,7 @@ class Subscriber:
         self.queue: asyncio.Queue[str] = asyncio.Queue(queue_size)
         self.dropped = 0
         self.lagging = False
+        self.board = False  # a supervisor's live board: also gets board.* messages
 
     def offer(self, frame: str) -> bool:
         try:
@@ -65,13 +66,19 @@ class ScreenPopHub:
         self.max_calls = max_calls
         self._subscribers: dict[int, set[Subscriber]] = {}
         self._pops: OrderedDict[CallKey, _Pop] = OrderedDict()
+        self._board: set[Subscriber] = set()
         self.dropped = 0
 
     # --- connections ------------------------------------------------------------------------
 
-    def subscribe(self, manager_id: int) -> Subscriber:
-        """A new connection, with the pops still ringing for this manager already queued."""
+    def subscribe(self, manager_id: int, board_snapshot: Message | None = None) -> Subscriber:
+        """A new connection, with the pops still ringing for this manager already queued; with
+        ``board_snapshot`` (supervisors' live board) also that, and board.* messages after it."""
         subscriber = Subscriber(manager_id, self.queue_size)
+        if board_snapshot is not None:
+            subscriber.board = True
+            self._board.add(subscriber)
+            self._offer(subscriber, encode(board_snapshot))
         self._subscribers.setdefault(manager_id, set()).add(subscriber)
         for pop in self._pops.values():
             if manager_id in pop.open:
@@ -80,6 +87,7 @@ class ScreenPopHub:
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
+        self._board.discard(subscriber)
         subscribers = self._subscribers.get(subscriber.manager_id)
         if subscribers is not None:
             subscribers.discard(subscriber)
@@ -89,6 +97,18 @@ class ScreenPopHub:
     @property
     def connections(self) -> int:
         return sum(len(s) for s in self._subscribers.values())
+
+    @property
+    def board_connections(self) -> int:
+        return len(self._board)
+
+    def publish_board(self, message: Message) -> None:
+        """A board.* message to every live board."""
+        if not self._board:
+            return
+        frame = encode(message)
+        for subscriber in self._board:
+            self._offer(subscriber, frame)
 
     # --- calls ------------------------------------------------------------------------------
 
@@ -149,6 +169,12 @@ class ScreenPopHub:
             new.shown.setdefault(manager_id, call_id)
         if new.answered_by is None:
             new.open |= old.open
+
+    def notify(self, manager_ids: Iterable[int] | None, message: Message) -> None:
+        """A message to these managers' connections, or to everyone connected (None)."""
+        targets = self._subscribers.keys() if manager_ids is None else manager_ids
+        for manager_id in list(targets):
+            self._send(manager_id, message)
 
     # --- delivery ---------------------------------------------------------------------------
 

@@ -61,7 +61,13 @@ async def screenpop_socket(websocket: WebSocket) -> None:
         return
     hub: ScreenPopHub = websocket.app.state.screenpop
     # Subscribed before the browser sees the socket open: nothing falls in between.
-    subscriber = hub.subscribe(principal.id)
+    # ?board=1: a supervisor's live board (ignored for operators: no board messages for them).
+    board = getattr(websocket.app.state, "live_board", None)
+    wants_board = websocket.query_params.get("board") == "1" and principal.sees_everything
+    snapshot = board.snapshot() if board is not None and wants_board else None
+    subscriber = hub.subscribe(principal.id, snapshot)
+    if snapshot is not None and board is not None:
+        board.request_refresh()
     tasks: list[asyncio.Future[Any]] = []
     try:
         await websocket.accept()

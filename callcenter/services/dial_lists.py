@@ -234,7 +234,9 @@ async def list_lists(
     return Page(items=items, total=total, limit=q.limit, offset=q.offset)
 
 
-async def detail(session: AsyncSession, principal: Principal, dial_list: DialList) -> DialListDetail:
+async def detail(
+    session: AsyncSession, principal: Principal, dial_list: DialList
+) -> DialListDetail:
     """The list with its figures: overall, and per manager (an operator sees their own)."""
     await check_visible(session, principal, dial_list)
     counts = (await _list_counts(session, [dial_list.id])).get(dial_list.id, Counts())
@@ -268,7 +270,9 @@ async def detail(session: AsyncSession, principal: Principal, dial_list: DialLis
     if not sees_all_of(principal, dial_list):
         wanted = {principal.id}
     names = dict(
-        (await session.execute(select(Manager.id, Manager.name).where(Manager.id.in_(wanted)))).all()
+        (
+            await session.execute(select(Manager.id, Manager.name).where(Manager.id.in_(wanted)))
+        ).all()
     )
     rows_out = [
         ManagerCounts(manager_id=m, name=names.get(m, ""), **_finish(per[m]).model_dump())

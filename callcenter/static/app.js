@@ -246,6 +246,9 @@
       }
     } else if (message.type === "call.ended") {
       if (node) node.remove();
+    } else if (message.type === "task.created") {
+      const who = message.task.phone ? phoneText(message.task.phone) : message.task.title;
+      toast(fmt("task.callback_new", { who: who }), "info");
     }
     document.body.dataset.pops = String(pops.children.length);
   }

@@ -18,8 +18,10 @@ from callcenter.settings import Settings
 class LiveServer:
     def __init__(self, settings: Settings) -> None:
         self.app: Starlette = create_app(settings)
+        # log_config=None: uvicorn must not reconfigure the test process's logging (its own
+        # config stops uvicorn.* records from reaching the root logger and so caplog).
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+            self.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", log_config=None
         )
         self.server = uvicorn.Server(config)
         self.loop = asyncio.new_event_loop()

@@ -28,7 +28,8 @@ from callcenter.models import (
     Manager,
     Role,
 )
-from callcenter.services.dial_work import get_list, next_entry, record_outcome
+from callcenter.services.dial_entries import record_outcome
+from callcenter.services.dial_work import get_list, next_entry
 from routing.dialing import Outcome
 
 MANAGERS = 20
@@ -84,6 +85,9 @@ async def _work(
             dial_list = await get_list(session, list_id)
             handout = await next_entry(session, dial_list, manager_id, NOON)
             if handout.entry is None:
+                if handout.reason == "waiting":  # the last ones are being taken right now
+                    await asyncio.sleep(0.01)
+                    continue
                 assert handout.reason == "list_done", handout
                 return got
             assert handout.reason == "next"

@@ -190,6 +190,13 @@ def upgrade() -> None:
             batch_op.f("ix_dial_list_entries_customer_id"), ["customer_id"], unique=False
         )
         batch_op.create_index(
+            "ix_dial_list_entries_held",
+            ["locked_by_id", "list_id"],
+            unique=False,
+            postgresql_where=sa.text("locked_by_id IS NOT NULL"),
+            sqlite_where=sa.text("locked_by_id IS NOT NULL"),
+        )
+        batch_op.create_index(
             "ix_dial_list_entries_queue",
             ["list_id", "manager_id", "state", "priority"],
             unique=False,
@@ -227,6 +234,7 @@ def downgrade() -> None:
     op.drop_table("dial_list_managers")
     with op.batch_alter_table("dial_list_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_dial_list_entries_queue")
+        batch_op.drop_index("ix_dial_list_entries_held")
         batch_op.drop_index(batch_op.f("ix_dial_list_entries_customer_id"))
         batch_op.drop_index("ix_dial_list_entries_callbacks")
         batch_op.drop_index(batch_op.f("ix_dial_list_entries_call_linkedid"))

@@ -105,7 +105,11 @@ def test_a_path_outside_the_prefix_is_refused_and_shown(
     bridged: TestClient, ami: ThreadedAmi, team: Team
 ) -> None:
     recorded_call(ami, "/etc/passwd")
-    call = wait_until(lambda: (c := the_call(bridged, team)).get("recording_status") and c, 15)
+    # Wait for a final status: "ingesting" comes first.
+    call = wait_until(
+        lambda: (c := the_call(bridged, team)).get("recording_status") in ("failed", "ready") and c,
+        15,
+    )
     assert call["recording_status"] == "failed"
     assert "not under the PBX prefix" in call["recording_error"]
     assert Path("/etc/passwd").exists()

@@ -154,3 +154,18 @@ def test_unknown_callers_callback_goes_to_the_group(
     assert tasks(bridged, team.op2) == []
     again = bridged.post(f"/api/v1/tasks/{task['id']}/take", headers=team.op2.auth)
     assert again.status_code == 403  # no longer a group task: it is op1's
+
+
+def test_a_new_callback_pops_to_its_assignee(
+    bridged: TestClient, ami: ThreadedAmi, team: Team
+) -> None:
+    regular(bridged, team)
+    with bridged.websocket_connect(f"/ws?token={team.op2.token}") as socket:
+        inbound(ami, REGULAR, answered=False)
+        while True:
+            message = socket.receive_json()
+            if message["type"] == "task.created":
+                break
+    assert message["task"]["assignee_id"] == team.op2.id
+    assert message["task"]["phone"] == REGULAR
+    assert message["call_id"].startswith("1790000100.")

@@ -143,7 +143,7 @@ def test_the_token_is_kept_out_of_the_log(
 ) -> None:
     import logging
 
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="uvicorn.error")
     logging.getLogger("uvicorn.error").info(
         '%s - "WebSocket %s" [accepted]', "1.2.3.4", f"/ws?token={team.op1.token}"
     )

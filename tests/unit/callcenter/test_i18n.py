@@ -21,6 +21,7 @@ COMPUTED = {
     "call_status.": ["answered", "missed", "busy", "failed", "live"],
     "order_status.": ["new", "approved", "assembling", "delivering", "complete", "cancelled"],
     "segment.": ["vip", "prospect", "new", "regular", "lapsed"],
+    "rec_status.": ["ready", "ingesting", "failed"],
 }
 
 

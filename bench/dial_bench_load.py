@@ -1,0 +1,137 @@
+"""``next`` as managers see it: the service under uvicorn in a child process (as ``callcenter
+serve`` runs it, one process), 50 managers as HTTP clients with API tokens in this process.
+
+- alone: one manager, next → outcome, 200 times (no contention);
+- paced: each manager works the list: next → "talk" 0.5-1.5 s → outcome → 0-1 s → next ...
+  (about 33 next/s from 50 managers: a call centre at a pace no real one reaches);
+- burst: all 50 ask at the same instant, 20 times (the worst case: one process serves them
+  one after another).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import random
+import socket
+import tempfile
+import time
+from pathlib import Path
+
+import httpx2
+import uvicorn
+from sqlalchemy import select
+
+from callcenter.app import create_app
+from callcenter.db import make_engine, make_sessionmaker
+from callcenter.models import Manager
+from callcenter.services.managers import create_token
+from callcenter.settings import Settings
+
+
+async def make_tokens(url: str, manager_ids: list[int]) -> list[str]:
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            managers = await session.scalars(select(Manager).where(Manager.id.in_(manager_ids)))
+            tokens = [(await create_token(session, m, "bench"))[1] for m in managers]
+            await session.commit()
+            return tokens
+    finally:
+        await engine.dispose()
+
+
+def _serve(url: str, sock: socket.socket) -> None:
+    settings = Settings(
+        _env_file=None,
+        database_url=url,
+        var_dir=Path(tempfile.mkdtemp(prefix="bench-dial-")),
+        secret_key="bench",
+        agi_bind="",
+    )
+    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def start_server(url: str) -> tuple[multiprocessing.Process, str]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    process = multiprocessing.get_context("fork").Process(
+        target=_serve, args=(url, sock), daemon=True
+    )
+    process.start()
+    sock.close()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return process, base
+        except httpx2.TransportError:
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("the service did not start")
+
+
+async def _next(client: httpx2.AsyncClient, list_id: int, token: str) -> tuple[float, int | None]:
+    started = time.perf_counter()
+    response = await client.post(
+        f"/api/v1/dial-lists/{list_id}/next", headers={"Authorization": f"Bearer {token}"}
+    )
+    elapsed = time.perf_counter() - started
+    response.raise_for_status()
+    card = response.json()["card"]
+    return elapsed, card["entry"]["id"] if card else None
+
+
+async def _outcome(client: httpx2.AsyncClient, list_id: int, token: str, entry_id: int) -> None:
+    response = await client.post(
+        f"/api/v1/dial-lists/{list_id}/entries/{entry_id}/outcome",
+        json={"outcome": "answered"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    response.raise_for_status()
+
+
+async def run_load(
+    base: str, list_id: int, tokens: list[str], seconds: float, rounds: int
+) -> dict[str, list[float]]:
+    limits = httpx2.Limits(max_connections=len(tokens) * 2, max_keepalive_connections=len(tokens))
+    async with httpx2.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        for token in tokens[:5]:  # warm-up: connections, prepared statements
+            _, entry = await _next(client, list_id, token)
+            if entry is not None:
+                await _outcome(client, list_id, token, entry)
+        alone: list[float] = []
+        for _ in range(200):
+            elapsed, entry = await _next(client, list_id, tokens[0])
+            alone.append(elapsed)
+            if entry is not None:
+                await _outcome(client, list_id, tokens[0], entry)
+        paced: list[float] = []
+        deadline = time.perf_counter() + seconds
+
+        async def manager(token: str, rng: random.Random) -> None:
+            await asyncio.sleep(rng.uniform(0, 1.5))
+            while time.perf_counter() < deadline:
+                elapsed, entry = await _next(client, list_id, token)
+                paced.append(elapsed)
+                if entry is None:
+                    return
+                await asyncio.sleep(rng.uniform(0.5, 1.5))
+                await _outcome(client, list_id, token, entry)
+                await asyncio.sleep(rng.uniform(0, 1))
+
+        await asyncio.gather(*(manager(t, random.Random(i)) for i, t in enumerate(tokens)))
+        burst: list[float] = []
+        for _ in range(rounds):
+            got = await asyncio.gather(*(_next(client, list_id, t) for t in tokens))
+            burst.extend(elapsed for elapsed, _ in got)
+            await asyncio.gather(
+                *(
+                    _outcome(client, list_id, t, e)
+                    for t, (_, e) in zip(tokens, got, strict=True)
+                    if e
+                )
+            )
+        return {"alone": alone, "paced": paced, "burst": burst}
