@@ -95,7 +95,8 @@ async def end_to_end(data: bytes, calls: int, workdir: Path) -> tuple[float, int
     sessionmaker = make_sessionmaker(engine)
     server = await FakeAmiServer().start()
     client = AmiClient(AmiConfig("127.0.0.1", server.port, "crm", "crm-secret"))
-    pump = EventPump(client.queue, CallTracker(), CallRecorder(sessionmaker))
+    recorder = CallRecorder(sessionmaker)
+    pump = EventPump(client.queue, CallTracker(), recorder)
     tasks = [client.start(), asyncio.create_task(pump.run())]
     await server.logged_in.wait()
     while pump.processed < 1:  # the re-sync item
@@ -116,6 +117,7 @@ async def end_to_end(data: bytes, calls: int, workdir: Path) -> tuple[float, int
     await client.stop()
     for task in tasks:
         task.cancel()
+    await recorder.stop()
     await server.stop()
     await engine.dispose()
     return calls * EVENTS_PER_CALL / elapsed, stored

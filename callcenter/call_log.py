@@ -4,6 +4,8 @@ managers' phones rang, and keeps the PBX's view of each manager's device."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -59,9 +61,63 @@ class CallRecorder:
         self.listeners: list[Listener] = []
         # Told before it is stored: screen-pops, which must not wait for the write.
         self.early_listeners: list[Listener] = []
+        self._pending: asyncio.Queue[list[Change]] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
+        self.lost_changes = 0
 
     async def handle(self, changes: Sequence[Change]) -> None:
+        """The pump's sink: tell the early listeners now, and leave the write to the writer
+        task, so that the next events (and their pops) never queue behind a database write."""
         await self._tell(self.early_listeners, changes)
+        self._pending.put_nowait(list(changes))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write_behind())
+
+    async def drain(self) -> None:
+        """Wait until everything handed over so far is stored (tests, shutdown)."""
+        await self._pending.join()
+
+    async def stop(self) -> None:
+        await self.drain()
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+
+    async def _write_behind(self) -> None:
+        while True:
+            batches = [await self._pending.get()]
+            while not self._pending.empty():
+                batches.append(self._pending.get_nowait())
+            changes = [change for batch in batches for change in batch]
+            try:
+                if await self._store_with_retries(changes):
+                    await self._tell(self.listeners, changes)
+            finally:
+                for _ in batches:
+                    self._pending.task_done()
+
+    async def _store_with_retries(self, changes: list[Change], attempts: int = 3) -> bool:
+        delay = 0.2
+        for attempt in range(1, attempts + 1):
+            try:
+                await self.store(changes)
+                return True
+            except Exception:
+                log.exception(
+                    "storing %d call changes failed (attempt %d of %d)",
+                    len(changes),
+                    attempt,
+                    attempts,
+                )
+                if attempt < attempts:
+                    await asyncio.sleep(delay)
+                    delay *= 2
+        self.lost_changes += len(changes)
+        return False
+
+    async def store(self, changes: Sequence[Change]) -> None:
+        """One transaction for a batch: the latest state of each call, merges, presence."""
         latest: dict[str, CallSnapshot] = {}
         absorbed: list[str] = []
         presence: dict[str, str] = {}
@@ -78,7 +134,6 @@ class CallRecorder:
             async with self.sessionmaker() as session, session.begin():
                 with session.no_autoflush:
                     await self._store(session, latest, absorbed, presence)
-        await self._tell(self.listeners, changes)
 
     async def _tell(self, listeners: list[Listener], changes: Sequence[Change]) -> None:
         for listener in listeners:

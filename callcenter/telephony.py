@@ -92,6 +92,7 @@ class Telephony:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await link.recorder.stop()  # what the pump handed over is still written
         self.links.clear()
 
     def live_call(self, call_id: str) -> tuple[str, CallSnapshot, tuple[str, str] | None] | None:
