@@ -211,7 +211,11 @@ class CustomerTag(Base):
 
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (Index("ix_orders_customer_created", "customer_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_orders_customer_created", "customer_id", "created_at"),
+        # Dial-list rules: "orders cancelled in the last N days" without a scan of all orders.
+        Index("ix_orders_status_updated", "status", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(64), unique=True)

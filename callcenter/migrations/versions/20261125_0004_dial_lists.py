@@ -1,4 +1,4 @@
-"""dial lists: saved rules, list snapshots, their managers and entries
+"""dial lists: saved rules, list snapshots, their managers and entries; orders by status
 
 Revision ID: 0004
 Revises: 0003
@@ -17,6 +17,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.create_index("ix_orders_status_updated", ["status", "updated_at"], unique=False)
+
     op.create_table(
         "dial_rules",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -245,3 +248,5 @@ def downgrade() -> None:
 
     op.drop_table("dial_lists")
     op.drop_table("dial_rules")
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_index("ix_orders_status_updated")
