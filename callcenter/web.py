@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,10 @@ async def login_submit(request: Request) -> Response:
         manager = (
             await session.scalars(select(Manager).where(func.lower(Manager.login) == login.lower()))
         ).first()
-        ok = verify_password(manager.password_hash if manager else None, password)
+        # argon2 is deliberately slow (~50 ms): keep it off the event loop.
+        ok = await asyncio.to_thread(
+            verify_password, manager.password_hash if manager else None, password
+        )
         if not ok or manager is None or not manager.is_active:
             limiter.failed(client, login)
             session.add(AuditLog(action="login.failed", details={"login": login[:64]}, ip=client))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,7 +38,7 @@ async def create(session: AsyncSession, body: ManagerIn) -> Manager:
     manager = Manager(
         login=body.login,
         name=body.name or body.login,
-        password_hash=hash_password(body.password),
+        password_hash=await asyncio.to_thread(hash_password, body.password),
         role=body.role,
         extension=body.extension,
         status=Presence.OFFLINE,
@@ -76,7 +78,7 @@ async def update(
         manager.name = body.name
         changed.append("name")
     if body.password is not None:
-        manager.password_hash = hash_password(body.password)
+        manager.password_hash = await asyncio.to_thread(hash_password, body.password)
         changed.append("password")
     if body.role is not None and body.role != manager.role:
         manager.role = body.role
