@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from callcenter.api.registry import ApiRouter, Ctx
 from callcenter.errors import ApiError
@@ -21,6 +21,7 @@ from callcenter.schemas import (
 )
 from callcenter.services import calls as call_service
 from callcenter.services import tasks as task_service
+from callcenter.services.paging import paginate
 from callcenter.services.recordings import calls_out
 
 router = ApiRouter()
@@ -136,13 +137,6 @@ async def list_audit(ctx: Ctx, query: AuditQuery) -> Page[AuditOut]:
         value = getattr(query, name)
         if value is not None:
             stmt = stmt.where(getattr(AuditLog, name) == value)
-    total = await ctx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = await ctx.session.scalars(
-        stmt.order_by(AuditLog.id.desc()).limit(query.limit).offset(query.offset)
-    )
-    return Page(
-        items=[AuditOut.model_validate(a) for a in rows],
-        total=total,
-        limit=query.limit,
-        offset=query.offset,
+    return await paginate(
+        ctx.session, stmt, query, AuditLog.id.desc(), convert=AuditOut.model_validate
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.auth import Principal
@@ -12,6 +12,7 @@ from callcenter.phones import InvalidPhone, normalize_phone
 from callcenter.schemas import CallOut, CallQuery, OriginateIn, OriginateOut, Page
 from callcenter.services.customers import find_by_phone
 from callcenter.services.orders import to_utc_naive
+from callcenter.services.paging import fetch_page
 from callcenter.services.recordings import calls_out, has_ready_recording
 from callcenter.telephony import OriginateFailed, PbxUnavailable, Telephony
 
@@ -56,13 +57,8 @@ async def list_calls(session: AsyncSession, principal: Principal, q: CallQuery) 
     if q.has_recording is not None:
         recorded = has_ready_recording()
         query = query.where(recorded if q.has_recording else ~recorded)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(
-        query.order_by(Call.started_at.desc(), Call.id.desc()).limit(q.limit).offset(q.offset)
-    )
-    return Page(
-        items=await calls_out(session, list(rows)), total=total, limit=q.limit, offset=q.offset
-    )
+    rows, total = await fetch_page(session, query, q, Call.started_at.desc(), Call.id.desc())
+    return Page(items=await calls_out(session, rows), total=total, limit=q.limit, offset=q.offset)
 
 
 def _caller_id(name: str | None, number: str) -> str:

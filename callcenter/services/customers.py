@@ -13,6 +13,7 @@ from callcenter.errors import Conflict, Forbidden, Invalid, NotFound
 from callcenter.models import Call, CallRing, Customer, CustomerPhone, CustomerTag, Manager, Order
 from callcenter.phones import InvalidPhone, normalize_phone, try_normalize_phone
 from callcenter.schemas import CustomerIn, CustomerOut, CustomerPatch, CustomerQuery, Page, Segment
+from callcenter.services.paging import paginate
 
 LAPSED_AFTER = dt.timedelta(days=180)
 
@@ -229,6 +230,4 @@ async def list_customers(
         query = query.where(Customer.manager_id == q.manager_id)
     if q.city:
         query = query.where(Customer.city == q.city)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(Customer.id.desc()).limit(q.limit).offset(q.offset))
-    return Page(items=[customer_out(c) for c in rows], total=total, limit=q.limit, offset=q.offset)
+    return await paginate(session, query, q, Customer.id.desc(), convert=customer_out)

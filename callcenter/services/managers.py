@@ -12,6 +12,7 @@ from callcenter.errors import Conflict, Forbidden, NotFound
 from callcenter.models import ApiToken, Manager, Presence, Role, utcnow
 from callcenter.schemas import ManagerIn, ManagerOut, ManagerPatch, ManagerQuery, Page
 from callcenter.security import hash_password, new_api_token
+from callcenter.services.paging import paginate
 
 
 async def _check_unique(
@@ -112,14 +113,7 @@ async def list_managers(session: AsyncSession, q: ManagerQuery) -> Page[ManagerO
         query = query.where(Manager.status == q.status)
     if q.role is not None:
         query = query.where(Manager.role == q.role)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(Manager.id).limit(q.limit).offset(q.offset))
-    return Page(
-        items=[ManagerOut.model_validate(m) for m in rows],
-        total=total,
-        limit=q.limit,
-        offset=q.offset,
-    )
+    return await paginate(session, query, q, Manager.id, convert=ManagerOut.model_validate)
 
 
 async def create_token(session: AsyncSession, manager: Manager, name: str = "") -> tuple[int, str]:

@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from decimal import Decimal
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.aggregates import refresh_customer_aggregates
@@ -16,6 +16,7 @@ from callcenter.models import Customer, CustomerPhone, Manager, Order, OrderItem
 from callcenter.phones import InvalidPhone, normalize_phone
 from callcenter.schemas import OrderIn, OrderItemIn, OrderOut, OrderPatch, OrderQuery, Page
 from callcenter.services import customers as customer_service
+from callcenter.services.paging import paginate
 
 
 def to_utc_naive(value: dt.datetime) -> dt.datetime:
@@ -185,13 +186,6 @@ async def list_orders(session: AsyncSession, principal: Principal, q: OrderQuery
         query = query.where(Order.manager_id == q.manager_id)
     if q.number:
         query = query.where(Order.number == q.number)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(
-        query.order_by(Order.created_at.desc(), Order.id.desc()).limit(q.limit).offset(q.offset)
-    )
-    return Page(
-        items=[OrderOut.model_validate(o) for o in rows],
-        total=total,
-        limit=q.limit,
-        offset=q.offset,
+    return await paginate(
+        session, query, q, Order.created_at.desc(), Order.id.desc(), convert=OrderOut.model_validate
     )

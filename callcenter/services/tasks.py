@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.auth import Principal
@@ -10,6 +10,7 @@ from callcenter.errors import Conflict, Forbidden, Invalid, NotFound
 from callcenter.models import Call, Customer, Manager, Task, utcnow
 from callcenter.schemas import Page, TaskIn, TaskOut, TaskQuery
 from callcenter.services.orders import to_utc_naive
+from callcenter.services.paging import paginate
 
 
 def task_out(task: Task) -> TaskOut:
@@ -93,10 +94,5 @@ async def list_tasks(session: AsyncSession, principal: Principal, q: TaskQuery) 
     if q.overdue is not None:
         late = Task.done_at.is_(None) & (Task.deadline < utcnow())
         query = query.where(late if q.overdue else ~late | Task.deadline.is_(None))
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(
-        query.order_by(Task.done_at.is_not(None), Task.deadline.asc().nulls_last(), Task.id)
-        .limit(q.limit)
-        .offset(q.offset)
-    )
-    return Page(items=[task_out(t) for t in rows], total=total, limit=q.limit, offset=q.offset)
+    order = (Task.done_at.is_not(None), Task.deadline.asc().nulls_last(), Task.id)
+    return await paginate(session, query, q, *order, convert=task_out)
