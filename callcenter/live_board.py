@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -66,12 +67,18 @@ class LiveBoard:
         region: str = "RU",
         *,
         refresh_seconds: float = 15.0,
+        min_refresh_interval: float = 1.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.hub = hub
         self.sessionmaker = sessionmaker
         self.region = region
         self.refresh_seconds = refresh_seconds
+        # Calls end many times a second in a busy centre: the counters reload at most this often.
+        self.min_refresh_interval = min_refresh_interval
+        self._refresh_queued = False
+        self._refresh_timer: asyncio.TimerHandle | None = None
+        self._last_refresh = -math.inf
         self.clock = clock  # what "today" is for the counters (tests move it)
         self.calls: dict[CallKey, dict[str, Any]] = {}
         self.managers: dict[int, dict[str, Any]] = {}
@@ -93,6 +100,8 @@ class LiveBoard:
         self._refresher = asyncio.create_task(self._refresh_loop(), name="live-board-refresh")
 
     async def stop(self) -> None:
+        if self._refresh_timer is not None:
+            self._refresh_timer.cancel()
         for task in (self._refresher, self._worker):
             if task is not None:
                 task.cancel()
@@ -101,8 +110,11 @@ class LiveBoard:
         self._worker = self._refresher = None
 
     async def idle(self) -> None:
-        """Wait until every queued item is handled (tests)."""
+        """Wait until every queued item, and a refresh put off for a moment, is handled."""
         await self._queue.join()
+        while self._refresh_queued:
+            await asyncio.sleep(0.05)
+            await self._queue.join()
 
     def snapshot(self) -> Message:
         return {
@@ -124,14 +136,35 @@ class LiveBoard:
     async def on_stored(self, _pbx: str, changes: Sequence[Change]) -> None:
         """Late listener: a call ended and is in the log (with its callback task, if any)."""
         if any(isinstance(c, CallEnded) for c in changes):
-            self._put(_REFRESH)
+            self._want_refresh()
 
     async def on_task(self, _task: Task, _what: str) -> None:
-        self._put(_REFRESH)
+        self._want_refresh()
 
     def request_refresh(self) -> None:
-        """Reload from the database soon (a board just connected: its snapshot may be stale)."""
-        self._put(_REFRESH)
+        """Reload from the database now (a board just connected: its snapshot may be stale)."""
+        self._want_refresh(now=True)
+
+    def _want_refresh(self, *, now: bool = False) -> None:
+        """One reload for any number of requests, and not more often than
+        ``min_refresh_interval`` unless ``now``; none at all while no board is open."""
+        if not now and not self._watched():
+            return
+        if now and self._refresh_timer is not None:
+            self._refresh_timer.cancel()
+            self._refresh_timer = None
+            self._refresh_queued = False
+        if self._refresh_queued:
+            return
+        self._refresh_queued = True
+        wait = self._last_refresh + self.min_refresh_interval - time.monotonic()
+        if now or wait <= 0:
+            self._put(_REFRESH)
+        else:
+            self._refresh_timer = asyncio.get_running_loop().call_later(wait, self._put, _REFRESH)
+
+    def _watched(self) -> bool:
+        return self.hub.board_connections > 0
 
     def put_manager(self, entry: dict[str, Any], *, device: bool = False) -> None:
         """A manager's presence (or details) changed: tell the boards. The device state comes
@@ -158,6 +191,8 @@ class LiveBoard:
                 if item[0] == "changes":
                     await self._apply(item[1], item[2])
                 else:
+                    self._refresh_queued, self._refresh_timer = False, None
+                    self._last_refresh = time.monotonic()
                     await self.refresh()
             except Exception:
                 log.exception("live board: an update failed")
@@ -167,16 +202,21 @@ class LiveBoard:
     async def _refresh_loop(self) -> None:
         while True:
             await asyncio.sleep(self.refresh_seconds)
-            self._put(_REFRESH)
+            self._want_refresh()
 
     async def _apply(self, pbx: str, changes: Sequence[Change]) -> None:
-        fresh = {
-            c.call.call_id: c.call
-            for c in changes
-            if isinstance(c, CallUpdated | DeviceRinging | CallAnswered)
-            and (pbx, c.call.call_id) not in self._customers
-            and c.call.number
-        }
+        # Who is calling matters only to an open board; one that opens later looks them up.
+        fresh = (
+            {
+                c.call.call_id: c.call
+                for c in changes
+                if isinstance(c, CallUpdated | DeviceRinging | CallAnswered)
+                and (pbx, c.call.call_id) not in self._customers
+                and c.call.number
+            }
+            if self._watched()
+            else {}
+        )
         if fresh:
             async with self.sessionmaker() as session:
                 for call_id, call in fresh.items():
@@ -236,11 +276,29 @@ class LiveBoard:
     async def _customer(
         self, session: AsyncSession, call: CallSnapshot
     ) -> tuple[str | None, int | None, str | None]:
-        phone = try_normalize_phone(call.number, self.region) if call.number else None
+        return await self._customer_of(session, call.number)
+
+    async def _customer_of(
+        self, session: AsyncSession, number: str | None
+    ) -> tuple[str | None, int | None, str | None]:
+        phone = try_normalize_phone(number, self.region) if number else None
         customer = await find_by_phone(session, phone) if phone else None
         if customer is None:
-            return phone or call.number, None, None
+            return phone or number, None, None
         return phone, customer.id, customer.name
+
+    async def _name_callers(self, session: AsyncSession) -> list[dict[str, Any]]:
+        """Callers of calls that began while no board was open, looked up now."""
+        named = []
+        for key, entry in list(self.calls.items()):
+            if key in self._customers or not entry["phone"]:
+                continue
+            found = self._customers[key] = await self._customer_of(session, entry["phone"])
+            if key in self.calls:
+                phone, customer_id, name = found
+                entry.update(phone=phone, customer_id=customer_id, customer=name)
+                named.append(entry)
+        return named
 
     # --- from the database ---------------------------------------------------------------------
 
@@ -252,6 +310,9 @@ class LiveBoard:
             }
             tasks = await self._load_tasks(session)
             stats = await self._load_stats(session)
+            named = await self._name_callers(session)
+        for entry in named if publish else ():
+            self.hub.publish_board({"type": "board.call", "call": entry})
         if not publish:
             self.managers, self.tasks, self.stats = managers, tasks, stats
             return

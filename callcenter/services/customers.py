@@ -19,14 +19,23 @@ LAPSED_AFTER = dt.timedelta(days=180)
 
 
 def segment(customer: Customer, now: dt.datetime | None = None) -> Segment:
+    return segment_of(customer.tag_names, customer.orders_count, customer.last_order_at, now)
+
+
+def segment_of(
+    tags: list[str],
+    orders_count: int,
+    last_order_at: dt.datetime | None,
+    now: dt.datetime | None = None,
+) -> Segment:
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    if "vip" in customer.tag_names:
+    if "vip" in tags:
         return "vip"
-    if customer.orders_count == 0:
+    if orders_count == 0:
         return "prospect"
-    if customer.orders_count == 1:
+    if orders_count == 1:
         return "new"
-    if customer.last_order_at and now - customer.last_order_at > LAPSED_AFTER:
+    if last_order_at and now - last_order_at > LAPSED_AFTER:
         return "lapsed"
     return "regular"
 

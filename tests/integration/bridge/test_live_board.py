@@ -177,6 +177,25 @@ def test_the_board_follows_calls_presence_tasks_and_counters(
         assert stats["stats"]["answered_pct"] == 50
 
 
+def test_a_board_opened_mid_call_learns_who_is_calling(
+    team: Team, bridged: TestClient, ami: ThreadedAmi
+) -> None:
+    """With no board open the service does no lookups for it; a board that opens later gets
+    the caller's name for the calls already ringing."""
+    customer = shop_customer(bridged, team)
+    app: Any = bridged.app
+    with board(bridged, team.op1) as pops:  # an operator's socket is not a board
+        ami.push(*inbound(DESK1))
+        assert receive(pops)["type"] == "call.ringing"
+    wait_until(lambda: (app.state.screenpop.connections == 0) and app.state.live_board.calls)
+    (entry,) = app.state.live_board.calls.values()
+    assert entry["customer_id"] is None  # not looked up: nobody was watching
+    with board(bridged, team.supervisor) as ws:
+        assert receive(ws)["type"] == "board.snapshot"
+        named = until(ws, call_msg("ringing"))["call"]
+        assert (named["customer_id"], named["customer"]) == (customer["id"], "Иван Петров")
+
+
 def test_operators_get_no_board(team: Team, bridged: TestClient, ami: ThreadedAmi) -> None:
     assert web_login(bridged, "op1", PASSWORD).status_code == 303
     page = bridged.get("/live")
