@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
 from callcenter.auth import Principal
 from callcenter.dial_schemas import EntryCard, EntryOut, OutcomeIn
 from callcenter.errors import ApiError, Conflict, Invalid, NotFound
 from callcenter.models import Call, Customer, DialList, DialListEntry, EntryState, Order
-from callcenter.schemas import OrderOut, OriginateIn, OriginateOut
+from callcenter.schemas import OriginateIn, OriginateOut
 from callcenter.services import calls as call_service
-from callcenter.services.customers import customer_out
 from callcenter.services.dial_work import list_settings
 from callcenter.services.orders import to_utc_naive
+from callcenter.services.screenpop import customer_card
 from callcenter.telephony import Telephony
 from routing.dialing import Outcome, after_outcome, local_now
 
@@ -139,30 +138,14 @@ async def place_call(
     return result
 
 
-_CUSTOMER = (
-    select(Customer)
-    .options(joinedload(Customer.phones), joinedload(Customer.tags))
-    .where(Customer.id == bindparam("customer_id", type_=Integer))
-)
-_LAST_ORDER = (
-    select(Order)
-    .options(joinedload(Order.items))
-    .where(Order.customer_id == bindparam("customer_id", type_=Integer))
-    .order_by(Order.created_at.desc(), Order.id.desc())
-    .limit(1)
-)
-
-
 async def entry_card(session: AsyncSession, entry: DialListEntry, now: dt.datetime) -> EntryCard:
-    """Two queries: the customer with phones and tags, the last order with its items."""
-    params = {"customer_id": entry.customer_id}
-    customer = (await session.scalars(_CUSTOMER, params)).unique().first()
+    """The same card as a screen-pop's, in one query."""
+    customer, order = await customer_card(session, entry.customer_id)
     if customer is None:
         raise NotFound(f"the customer {entry.customer_id} of this entry is gone")
-    order = (await session.scalars(_LAST_ORDER, params)).unique().first()
     return EntryCard(
         entry=EntryOut.model_validate(entry),
-        customer=customer_out(customer),
-        last_order=OrderOut.model_validate(order) if order is not None else None,
+        customer=customer,
+        last_order=order,
         local_time=local_now(entry.timezone, now),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, cast, func, select
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, cast, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,19 +18,11 @@ from callcenter.services.customers import segment_of
 _SEP = "\x1f"
 
 
-def _card_query() -> Select[Any]:
-    """One round trip: the customer with ``:phone`` (with several, the one who bought most
-    recently), their phones and tags folded into strings, and their last order joined with its
-    items, a row per item. Each step is an index hit: the phone index, the customer's primary
-    key, phones and tags by customer, ``ix_orders_customer_created``, and items by order."""
-    by_phone = (
-        select(CustomerPhone.customer_id)
-        .join(Customer, Customer.id == CustomerPhone.customer_id)
-        .where(CustomerPhone.phone == bindparam("phone"))
-        .order_by(Customer.last_order_at.desc().nulls_last(), Customer.id)
-        .limit(1)
-        .scalar_subquery()
-    )
+def _card_query(customer_id: ColumnElement[Any]) -> Select[Any]:
+    """One round trip: the customer, their phones and tags folded into strings, and their
+    last order joined with its items, a row per item. Each step is an index hit: the
+    customer's primary key, phones and tags by customer, ``ix_orders_customer_created``, and
+    items by order."""
     phones = (
         select(
             func.aggregate_strings(
@@ -59,7 +51,7 @@ def _card_query() -> Select[Any]:
             tags.label("tag_list"),
             last_order_id.label("last_order_id"),
         )
-        .where(Customer.id == by_phone)
+        .where(Customer.id == customer_id)
         .subquery("c")
     )
     return (
@@ -83,14 +75,24 @@ def _card_query() -> Select[Any]:
     )
 
 
-CARD_QUERY = _card_query()
+# The caller's card: the customer with ``:phone`` (with several, the one who bought most
+# recently), found through the phone index.
+CARD_BY_PHONE = _card_query(
+    select(CustomerPhone.customer_id)
+    .join(Customer, Customer.id == CustomerPhone.customer_id)
+    .where(CustomerPhone.phone == bindparam("phone"))
+    .order_by(Customer.last_order_at.desc().nulls_last(), Customer.id)
+    .limit(1)
+    .scalar_subquery()
+)
+CARD_BY_ID = _card_query(bindparam("customer_id", type_=Integer))
 
 
 def _split(folded: str | None) -> list[str]:
     return folded.split(_SEP) if folded else []
 
 
-def _customer(row: Row[Any]) -> dict[str, Any]:
+def _customer(row: Row[Any]) -> CustomerOut:
     numbered = sorted(
         (int(position), phone)
         for position, _, phone in (p.partition(":") for p in _split(row.phone_list))
@@ -115,10 +117,10 @@ def _customer(row: Row[Any]) -> dict[str, Any]:
         first_order_at=row.first_order_at,
         last_order_at=row.last_order_at,
         segment=segment_of(tags, row.orders_count, row.last_order_at),
-    ).model_dump(mode="json")
+    )
 
 
-def _order(rows: Sequence[Row[Any]]) -> dict[str, Any] | None:
+def _order(rows: Sequence[Row[Any]]) -> OrderOut | None:
     first = rows[0]
     if first.last_order_id is None:
         return None
@@ -137,7 +139,15 @@ def _order(rows: Sequence[Row[Any]]) -> dict[str, Any] | None:
             for r in rows
             if r.i_product is not None
         ],
-    ).model_dump(mode="json")
+    )
+
+
+async def customer_card(
+    session: AsyncSession, customer_id: int
+) -> tuple[CustomerOut | None, OrderOut | None]:
+    """A customer and their last order in the REST API's shapes; ``(None, None)`` when gone."""
+    rows = (await session.execute(CARD_BY_ID, {"customer_id": customer_id})).all()
+    return (_customer(rows[0]), _order(rows)) if rows else (None, None)
 
 
 async def pop_card(
@@ -146,13 +156,17 @@ async def pop_card(
     """``(customer, last_order)`` as JSON-ready dicts; ``(None, None)`` for an unknown number.
 
     A pop waits for this while the phone rings, so it is one query, not the ORM's four
-    (customer, phones, tags, order with items); the dicts are the REST API's shapes."""
+    (customer, phones, tags, order with items)."""
     if not phone_e164:
         return None, None
-    rows = (await session.execute(CARD_QUERY, {"phone": phone_e164})).all()
+    rows = (await session.execute(CARD_BY_PHONE, {"phone": phone_e164})).all()
     if not rows:
         return None, None
-    return _customer(rows[0]), _order(rows)
+    order = _order(rows)
+    return (
+        _customer(rows[0]).model_dump(mode="json"),
+        order.model_dump(mode="json") if order is not None else None,
+    )
 
 
 async def managers_by_extension(session: AsyncSession, extensions: set[str]) -> dict[str, int]:
