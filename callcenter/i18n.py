@@ -326,6 +326,450 @@ RECORDINGS_ROUTING: dict[str, dict[str, str]] = {
 }
 STRINGS.update(RECORDINGS_ROUTING)
 STRINGS.update(LIVE_BOARD)
+# The demo (callcenter/demo.py): the "Answer" button on pops, only in `callcenter demo`.
+DEMO: dict[str, dict[str, str]] = {
+    "demo.answer": {"ru": "Ответить", "en": "Answer"},
+    "demo.answer_hint": {
+        "ru": "Демо: снять трубку вашего телефона на симуляторе АТС",
+        "en": "Demo: pick up your phone on the PBX simulator",
+    },
+    "demo.answer_failed": {
+        "ru": "Не удалось ответить: {message}",
+        "en": "Could not answer: {message}",
+    },
+}
+STRINGS.update(DEMO)
+# Dial lists: the rule builder, the lists, the work mode (pages/dial.py, templates/dial_*.html,
+# static/dial.js).
+DIAL: dict[str, dict[str, str]] = {
+    "nav.dial": {"ru": "Обзвон", "en": "Dial lists"},
+    "dial.lists_title": {"ru": "Списки обзвона", "en": "Dial lists"},
+    "dial.lists_mine": {
+        "ru": "Списки, в которых вы работаете.",
+        "en": "The lists you work on.",
+    },
+    "dial.no_lists": {"ru": "Списков обзвона пока нет.", "en": "No dial lists yet."},
+    "dial.rules_title": {"ru": "Правила отбора", "en": "Dial rules"},
+    "dial.saved_rules": {"ru": "Сохранённые правила", "en": "Saved rules"},
+    "dial.no_rules": {
+        "ru": "Правил пока нет: сначала создайте правило отбора.",
+        "en": "No rules yet: create a rule first.",
+    },
+    "dial.new_rule": {"ru": "Новое правило", "en": "New rule"},
+    "dial.templates": {"ru": "Готовые правила", "en": "Ready-made rules"},
+    "dial.start_from_template": {
+        "ru": "Начать с готового правила",
+        "en": "Start from a ready-made rule",
+    },
+    "dial.rule": {"ru": "Правило", "en": "Rule"},
+    "dial.rule_name": {"ru": "Название", "en": "Name"},
+    "dial.rule_description": {"ru": "Описание", "en": "Description"},
+    "dial.conditions": {"ru": "Условия", "en": "Conditions"},
+    "dial.save_rule": {"ru": "Сохранить правило", "en": "Save the rule"},
+    "dial.saved": {"ru": "Правило сохранено.", "en": "The rule is saved."},
+    "dial.save_failed": {"ru": "Не получилось: {message}", "en": "Failed: {message}"},
+    "dial.build_list_from_rule": {
+        "ru": "Собрать список по правилу",
+        "en": "Build a list from this rule",
+    },
+    "dial.owner": {"ru": "Автор", "en": "Owner"},
+    "dial.updated": {"ru": "Изменено", "en": "Changed"},
+    "dial.all": {"ru": "все условия (И)", "en": "all of (AND)"},
+    "dial.any": {"ru": "любое из условий (ИЛИ)", "en": "any of (OR)"},
+    "dial.add_condition": {"ru": "условие", "en": "condition"},
+    "dial.add_group": {"ru": "группа условий", "en": "group"},
+    "dial.remove": {"ru": "Удалить", "en": "Remove"},
+    "dial.no_value": {"ru": "не указано", "en": "no value"},
+    "dial.days": {"ru": "за дней:", "en": "in days:"},
+    "dial.in_hint": {"ru": "через запятую", "en": "comma-separated"},
+    "dial.field": {"ru": "Поле", "en": "Field"},
+    "dial.op": {"ru": "Сравнение", "en": "Comparison"},
+    "dial.op.in": {"ru": "одно из", "en": "one of"},
+    "dial.op.contains": {"ru": "содержит", "en": "contains"},
+    "dial.value": {"ru": "Значение", "en": "Value"},
+    "dial.empty_group": {
+        "ru": "Условий нет: подходят все клиенты.",
+        "en": "No conditions: every customer matches.",
+    },
+    "dial.preview": {"ru": "Кто подходит сейчас", "en": "Who matches now"},
+    "dial.preview_count": {
+        "ru": "Подходит клиентов: {count} ({ms} мс)",
+        "en": "Customers matching: {count} ({ms} ms)",
+    },
+    "dial.preview_failed": {
+        "ru": "Исправьте условие, отмеченное красным.",
+        "en": "Fix the condition marked in red.",
+    },
+    "dial.preview_none": {"ru": "Никто не подходит.", "en": "Nobody matches."},
+    "dial.rule_error.unknown_field": {
+        "ru": "Такого поля нет: «{name}».",
+        "en": "There is no such field: '{name}'.",
+    },
+    "dial.rule_error.unknown_op": {
+        "ru": "Сравнение «{name}» к этому полю не подходит.",
+        "en": "The comparison '{name}' does not apply to this field.",
+    },
+    "dial.rule_error.bad_value": {
+        "ru": "Значение не подходит. {hint}",
+        "en": "This value does not fit. {hint}",
+    },
+    "dial.rule_error.bad_shape": {
+        "ru": "Условие составлено неверно.",
+        "en": "This condition is malformed.",
+    },
+    "dial.rule_error.too_big": {
+        "ru": "Правило слишком большое: упростите его.",
+        "en": "The rule is too big: simplify it.",
+    },
+    "dial.rule_error.days": {
+        "ru": "Укажите число дней: целое, от 1 до 36 500.",
+        "en": "Enter the number of days: a whole number from 1 to 36,500.",
+    },
+    "dial.kind.count": {
+        "ru": "Нужно целое число, 0 или больше.",
+        "en": "A whole number, 0 or more.",
+    },
+    "dial.kind.money": {"ru": "Нужна сумма, 0 или больше.", "en": "An amount, 0 or more."},
+    "dial.kind.ratio": {"ru": "Нужно число, 0 или больше.", "en": "A number, 0 or more."},
+    "dial.kind.days": {
+        "ru": "Нужно целое число дней, 0 или больше.",
+        "en": "A whole number of days, 0 or more.",
+    },
+    "dial.kind.status": {"ru": "Выберите статус заказа.", "en": "Pick an order status."},
+    "dial.kind.text": {"ru": "Введите текст.", "en": "Type some text."},
+    "dial.kind.tags": {
+        "ru": "Нужна метка: буквы, цифры, пробел, «-», «.», «_».",
+        "en": "A tag: letters, digits, space, '-', '.', '_'.",
+    },
+    "dial.kind.manager": {"ru": "Выберите менеджера.", "en": "Pick a manager."},
+    "dial.field.orders_count": {"ru": "Число заказов", "en": "Orders"},
+    "dial.field.total_spent": {"ru": "Сумма покупок, ₽", "en": "Total spent, ₽"},
+    "dial.field.average_check": {"ru": "Средний чек, ₽", "en": "Average check, ₽"},
+    "dial.field.days_since_last_order": {
+        "ru": "Дней с последнего заказа",
+        "en": "Days since the last order",
+    },
+    "dial.field.last_order_status": {
+        "ru": "Статус последнего заказа",
+        "en": "Status of the last order",
+    },
+    "dial.field.cancelled_orders_in_last_days": {
+        "ru": "Отменённых заказов",
+        "en": "Cancelled orders",
+    },
+    "dial.field.birthday_in_days": {"ru": "Дней до дня рождения", "en": "Days to the birthday"},
+    "dial.field.tags": {"ru": "Метки", "en": "Tags"},
+    "dial.field.city": {"ru": "Город", "en": "City"},
+    "dial.field.manager_id": {"ru": "Персональный менеджер", "en": "Personal manager"},
+    "dial.field.created_days_ago": {"ru": "Дней с регистрации", "en": "Days since created"},
+    "dial.field.last_call_days_ago": {
+        "ru": "Дней с последнего звонка",
+        "en": "Days since the last call",
+    },
+    "dial.field.reorder_interval_ratio": {
+        "ru": "Пора повторить заказ (доля обычного интервала)",
+        "en": "Reorder due (share of the usual interval)",
+    },
+    "dial.field_hint.orders_count": {
+        "ru": "Купленные заказы, без отменённых.",
+        "en": "Orders bought, cancelled ones left out.",
+    },
+    "dial.field_hint.total_spent": {
+        "ru": "Сумма купленных заказов.",
+        "en": "Sum of orders bought.",
+    },
+    "dial.field_hint.average_check": {
+        "ru": "Сумма покупок / число заказов.",
+        "en": "Total spent / orders.",
+    },
+    "dial.field_hint.days_since_last_order": {
+        "ru": "Полных дней с последнего купленного заказа; «не указано» — заказов не было.",
+        "en": "Whole days since the last order bought; 'no value': never ordered.",
+    },
+    "dial.field_hint.last_order_status": {
+        "ru": "Статус самого нового заказа, в том числе отменённого.",
+        "en": "Status of the latest order, cancelled ones too.",
+    },
+    "dial.field_hint.cancelled_orders_in_last_days": {
+        "ru": "Сколько заказов отменено за последние N дней.",
+        "en": "Orders cancelled in the last N days.",
+    },
+    "dial.field_hint.birthday_in_days": {
+        "ru": "0 — сегодня (по Москве); «не указано» — дата рождения неизвестна.",
+        "en": "0: today (Moscow date); 'no value': the birthday is unknown.",
+    },
+    "dial.field_hint.tags": {
+        "ru": "«содержит» — есть метка; «одно из» — есть любая; «≠» — метки нет.",
+        "en": "contains: has the tag; one of: has any; ≠: does not have it.",
+    },
+    "dial.field_hint.city": {"ru": "Город, точное совпадение.", "en": "City, exact match."},
+    "dial.field_hint.manager_id": {
+        "ru": "«не указано» — без персонального менеджера.",
+        "en": "'no value': no personal manager.",
+    },
+    "dial.field_hint.created_days_ago": {
+        "ru": "Полных дней с появления клиента в базе.",
+        "en": "Whole days since the customer was created.",
+    },
+    "dial.field_hint.last_call_days_ago": {
+        "ru": "Полных дней с последнего звонка; «не указано» — звонков не было.",
+        "en": "Whole days since the last call; 'no value': never called.",
+    },
+    "dial.field_hint.reorder_interval_ratio": {
+        "ru": "Время с последнего заказа / обычный интервал между заказами; 1 и больше — пора.",
+        "en": "Time since the last order / the usual interval between orders; 1 or more: due.",
+    },
+    "dial.template.no_order_for_days": {"ru": "Нет заказов 90 дней", "en": "No order for 90 days"},
+    "dial.template.cancelled_recently": {
+        "ru": "Отменили заказ за 30 дней",
+        "en": "Cancelled an order in the last 30 days",
+    },
+    "dial.template.birthday_soon": {
+        "ru": "День рождения в ближайшие 7 дней",
+        "en": "Birthday in the next 7 days",
+    },
+    "dial.template.reorder_due": {"ru": "Пора повторить заказ", "en": "Time to reorder"},
+    "dial.template.vip_no_contact": {
+        "ru": "VIP без контакта 60 дней",
+        "en": "VIP not contacted for 60 days",
+    },
+    "dial.template_hint.no_order_for_days": {
+        "ru": "Покупали, но ничего не заказывали N дней (поменяйте 90 по вкусу).",
+        "en": "Bought before, but nothing for N days (change 90 to taste).",
+    },
+    "dial.template_hint.cancelled_recently": {
+        "ru": "Отменили заказ за последние 30 дней: узнайте почему, предложите замену.",
+        "en": "Cancelled an order in the last 30 days: find out why, offer a replacement.",
+    },
+    "dial.template_hint.birthday_soon": {
+        "ru": "День рождения сегодня или в ближайшие 7 дней.",
+        "en": "Birthday today or in the next 7 days.",
+    },
+    "dial.template_hint.reorder_due": {
+        "ru": "Два заказа и больше, и с последнего прошло больше обычного интервала.",
+        "en": "Two orders or more, and more time since the last one than the usual interval.",
+    },
+    "dial.template_hint.vip_no_contact": {
+        "ru": "VIP-клиенты, которым не звонили 60 дней или не звонили никогда.",
+        "en": "VIP customers not called for 60 days, or never.",
+    },
+    "dial.sort": {"ru": "Порядок", "en": "Order"},
+    "dial.sort.total_spent_desc": {
+        "ru": "сначала с большей суммой покупок",
+        "en": "highest total spent first",
+    },
+    "dial.sort.total_spent_asc": {
+        "ru": "сначала с меньшей суммой покупок",
+        "en": "lowest total spent first",
+    },
+    "dial.sort.orders_count_desc": {
+        "ru": "сначала с большим числом заказов",
+        "en": "most orders first",
+    },
+    "dial.sort.average_check_desc": {
+        "ru": "сначала с большим средним чеком",
+        "en": "highest average check first",
+    },
+    "dial.sort.last_order_oldest": {
+        "ru": "сначала давно заказывавшие",
+        "en": "oldest last order first",
+    },
+    "dial.sort.last_order_newest": {
+        "ru": "сначала недавно заказывавшие",
+        "en": "newest last order first",
+    },
+    "dial.sort.created_newest": {"ru": "сначала новые клиенты", "en": "newest customers first"},
+    "dial.sort.created_oldest": {"ru": "сначала давние клиенты", "en": "oldest customers first"},
+    "dial.build_list": {"ru": "Собрать список", "en": "Build a list"},
+    "dial.build": {"ru": "Собрать список", "en": "Build the list"},
+    "dial.building": {"ru": "Собираем список…", "en": "Building the list…"},
+    "dial.build_progress": {
+        "ru": "{percent} %: просмотрено {processed} из {matched}",
+        "en": "{percent} %: {processed} of {matched} examined",
+    },
+    "dial.list": {"ru": "Список", "en": "List"},
+    "dial.list_name": {"ru": "Название списка", "en": "List name"},
+    "dial.managers": {"ru": "Кто обзванивает", "en": "Who calls"},
+    "dial.managers_hint": {
+        "ru": "Ничего не выбрано — все активные операторы с внутренним номером. "
+        "Клиенты с персональным менеджером всегда достаются ему.",
+        "en": "None chosen: every active operator with an extension. "
+        "Customers with a personal manager always go to them.",
+    },
+    "dial.hours": {"ru": "Часы звонков", "en": "Calling hours"},
+    "dial.hours_hint": {"ru": "по местному времени клиента", "en": "in the customer's own time"},
+    "dial.call_from": {"ru": "С", "en": "From"},
+    "dial.call_until": {"ru": "До", "en": "Until"},
+    "dial.default_timezone": {
+        "ru": "Часовой пояс, если у клиента не указан",
+        "en": "Time zone when the customer has none",
+    },
+    "dial.retries": {"ru": "Повторные звонки", "en": "Retries"},
+    "dial.max_attempts": {"ru": "Попыток дозвониться", "en": "Attempts"},
+    "dial.retry_delay_minutes": {"ru": "Повтор через, мин", "en": "Retry after, min"},
+    "dial.lock_timeout_minutes": {
+        "ru": "Вернуть в список через, мин",
+        "en": "Back to the list after, min",
+    },
+    "dial.exclusions": {"ru": "Исключить", "en": "Leave out"},
+    "dial.exclude_do_not_call": {
+        "ru": "Клиентов с пометкой «не звонить»",
+        "en": "Customers marked 'do not call'",
+    },
+    "dial.exclude_tags": {"ru": "Клиентов с метками", "en": "Customers with the tags"},
+    "dial.skip_called_within_days": {
+        "ru": "Кому звонили за последние дни (0 — не исключать)",
+        "en": "Called in the last days (0: off)",
+    },
+    "dial.max_entries": {"ru": "Не больше записей", "en": "At most entries"},
+    "dial.order_and_assignment": {"ru": "Порядок и распределение", "en": "Order and assignment"},
+    "dial.assignment": {"ru": "Распределение", "en": "Assignment"},
+    "dial.assignment.spread": {
+        "ru": "поровну между менеджерами",
+        "en": "spread evenly over the managers",
+    },
+    "dial.assignment.pool": {
+        "ru": "общая очередь: кто свободен, тот и берёт",
+        "en": "one common pool: whoever is free takes the next",
+    },
+    "dial.yes": {"ru": "да", "en": "yes"},
+    "dial.no": {"ru": "нет", "en": "no"},
+    "dial.status": {"ru": "Состояние", "en": "Status"},
+    "dial.status.building": {"ru": "собирается", "en": "building"},
+    "dial.status.ready": {"ru": "готов", "en": "ready"},
+    "dial.status.failed": {"ru": "не собрался", "en": "failed"},
+    "dial.created": {"ru": "Создан", "en": "Created"},
+    "dial.built": {"ru": "Собран", "en": "Built"},
+    "dial.progress": {"ru": "Прогресс", "en": "Progress"},
+    "dial.done_of": {"ru": "{done} из {total}", "en": "{done} of {total}"},
+    "dial.total": {"ru": "Всего записей", "en": "Entries"},
+    "dial.done": {"ru": "Обработано", "en": "Done"},
+    "dial.remaining": {"ru": "Осталось", "en": "Remaining"},
+    "dial.in_progress": {"ru": "Сейчас в работе", "en": "In progress"},
+    "dial.ordered": {"ru": "Оформили заказ", "en": "Ordered"},
+    "dial.ordered_n": {"ru": "заказов: {n}", "en": "orders: {n}"},
+    "dial.conversion": {"ru": "Конверсия в заказы", "en": "Conversion to orders"},
+    "dial.outcomes": {"ru": "Итоги звонков", "en": "Call outcomes"},
+    "dial.outcomes_hint": {
+        "ru": "Последний итог по каждой записи, в том числе ждущих повторного звонка.",
+        "en": "The last outcome of each entry, those waiting for a retry too.",
+    },
+    "dial.excluded_title": {"ru": "Исключено при сборке", "en": "Left out when built"},
+    "dial.matched": {"ru": "Подошло под правило", "en": "Matched the rule"},
+    "dial.entries": {"ru": "Попало в список", "en": "Entries made"},
+    "dial.excluded.do_not_call": {"ru": "пометка «не звонить»", "en": "do not call"},
+    "dial.excluded.tag": {"ru": "исключённые метки", "en": "excluded tags"},
+    "dial.excluded.recently_called": {"ru": "недавно звонили", "en": "called recently"},
+    "dial.excluded.no_phone": {"ru": "нет верного телефона", "en": "no valid phone"},
+    "dial.excluded.duplicate_phone": {
+        "ru": "телефон уже в списке",
+        "en": "phone already on the list",
+    },
+    "dial.excluded.over_limit": {"ru": "сверх лимита записей", "en": "over the entry limit"},
+    "dial.per_manager": {"ru": "По менеджерам", "en": "Per manager"},
+    "dial.pool": {"ru": "Общая очередь", "en": "Common pool"},
+    "dial.own_row_only": {
+        "ru": "Вы видите только свою строку; весь список видят автор и супервизоры.",
+        "en": "You see your own row; the owner and supervisors see everyone's.",
+    },
+    "dial.settings": {"ru": "Настройки", "en": "Settings"},
+    "dial.work": {"ru": "Работать по списку", "en": "Work this list"},
+    "dial.list_progress": {"ru": "Весь список", "en": "Whole list"},
+    "dial.my_progress": {"ru": "Мои клиенты", "en": "My customers"},
+    "dial.keys": {"ru": "Клавиши", "en": "Keys"},
+    "dial.key.next": {"ru": "следующий клиент", "en": "next customer"},
+    "dial.key.call": {"ru": "позвонить", "en": "call"},
+    "dial.key.outcome": {"ru": "итог звонка", "en": "call outcome"},
+    "dial.key.save": {"ru": "сохранить итог", "en": "save the outcome"},
+    "dial.press_next": {
+        "ru": "Нажмите N, чтобы взять следующего клиента.",
+        "en": "Press N to take the next customer.",
+    },
+    "dial.release": {"ru": "Вернуть в список", "en": "Give back"},
+    "dial.released": {
+        "ru": "Клиент возвращён в список. N — следующий.",
+        "en": "The customer went back to the list. N: next.",
+    },
+    "dial.taking": {"ru": "Берём следующего клиента…", "en": "Taking the next customer…"},
+    "dial.take_failed": {
+        "ru": "Не удалось взять клиента: {message}",
+        "en": "Could not take a customer: {message}",
+    },
+    "dial.reason.next": {
+        "ru": "{name}: нажмите C, чтобы позвонить, потом выберите итог (1–8).",
+        "en": "{name}: press C to call, then pick the outcome (1–8).",
+    },
+    "dial.reason.held": {
+        "ru": "{name} — ваш текущий клиент: позвоните и сохраните итог или верните его в список.",
+        "en": "{name} is your current customer: call and save the outcome, or give them back.",
+    },
+    "dial.reason.callback_due": {
+        "ru": "Пора перезвонить: {name} просил(а) перезвонить сейчас.",
+        "en": "Time to call back: {name} asked to be called now.",
+    },
+    "dial.reason.outside_calling_hours": {
+        "ru": "Сейчас у ваших клиентов неподходящее время для звонка (по их местному времени). "
+        "Можно будет звонить с {at}.",
+        "en": "It is outside calling hours for your customers (their local time). "
+        "Calls open again at {at}.",
+    },
+    "dial.reason.waiting": {
+        "ru": "Все ваши клиенты ждут повторного звонка. Следующий — {at}.",
+        "en": "All your customers are waiting for a retry. The next one at {at}.",
+    },
+    "dial.reason.list_done": {
+        "ru": "Список пройден: для вас клиентов больше нет.",
+        "en": "This list is done: no customers left for you.",
+    },
+    "dial.reason.not_ready": {
+        "ru": "Список ещё собирается, подождите немного.",
+        "en": "The list is still being built; wait a moment.",
+    },
+    "dial.phone": {"ru": "Номер", "en": "Number"},
+    "dial.local_time": {"ru": "Время у клиента", "en": "Customer's local time"},
+    "dial.attempts": {"ru": "Попыток", "en": "Attempts"},
+    "dial.callback_at": {"ru": "Просил перезвонить", "en": "Asked to call back at"},
+    "dial.prev_note": {"ru": "Заметка", "en": "Note"},
+    "dial.call_status": {"ru": "Звонок по АТС", "en": "Call on the PBX"},
+    "dial.outcome": {"ru": "Итог звонка", "en": "Call outcome"},
+    "dial.outcome.answered": {"ru": "Поговорили", "en": "Answered"},
+    "dial.outcome.no_answer": {"ru": "Не ответил", "en": "No answer"},
+    "dial.outcome.busy": {"ru": "Занято", "en": "Busy"},
+    "dial.outcome.wrong_number": {"ru": "Неверный номер", "en": "Wrong number"},
+    "dial.outcome.callback": {"ru": "Перезвонить", "en": "Call back"},
+    "dial.outcome.not_interested": {"ru": "Не интересно", "en": "Not interested"},
+    "dial.outcome.do_not_call": {"ru": "Больше не звонить", "en": "Do not call"},
+    "dial.outcome.ordered": {"ru": "Оформил заказ", "en": "Ordered"},
+    "dial.callback_when": {
+        "ru": "Когда перезвонить (ваше время)",
+        "en": "Call back at (your time)",
+    },
+    "dial.callback_needed": {
+        "ru": "Укажите, когда перезвонить.",
+        "en": "Say when to call back.",
+    },
+    "dial.order": {"ru": "Заказ", "en": "Order"},
+    "dial.order_none": {"ru": "— без заказа —", "en": "— no order —"},
+    "dial.order_pick": {"ru": "— выберите заказ —", "en": "— pick the order —"},
+    "dial.no_orders": {"ru": "— заказов пока нет —", "en": "— no orders yet —"},
+    "dial.order_reload": {"ru": "Обновить", "en": "Refresh"},
+    "dial.order_hint": {
+        "ru": "Оформите заказ в новой вкладке и нажмите «Обновить».",
+        "en": "Create the order in a new tab, then press Refresh.",
+    },
+    "dial.note": {"ru": "Заметка к звонку", "en": "Note"},
+    "dial.save_outcome": {"ru": "Сохранить итог", "en": "Save the outcome"},
+    "dial.pick_outcome": {
+        "ru": "Выберите итог звонка: клавиши 1–8.",
+        "en": "Pick the call outcome: keys 1–8.",
+    },
+    "dial.outcome_saved": {
+        "ru": "Сохранено: {name} — {outcome}. N — следующий клиент.",
+        "en": "Saved: {name}, {outcome}. N: next customer.",
+    },
+    "dial.outcome_failed": {"ru": "Не сохранилось: {message}", "en": "Not saved: {message}"},
+}
+STRINGS.update(DIAL)
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from callcenter.pages import admin, customers, desk, live, orders, recordings
+from callcenter.pages import admin, customers, desk, dial, live, orders, recordings
 
 routes: list[BaseRoute] = [
     *desk.routes,
@@ -12,5 +12,6 @@ routes: list[BaseRoute] = [
     *orders.routes,
     *live.routes,
     *recordings.routes,
+    *dial.routes,
     *admin.routes,
 ]
