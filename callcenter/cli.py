@@ -7,7 +7,7 @@ import asyncio
 import getpass
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -170,6 +170,19 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
+def _number_between(low: float, high: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}: {text}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="callcenter", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -179,9 +192,40 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
     serve.set_defaults(func=cmd_serve)
 
-    demo = sub.add_parser("demo", help="the service on a fresh seeded SQLite database")
-    demo.add_argument("--customers", type=int, default=3000)
-    demo.add_argument("--seed", type=int, default=7, help="random seed of the demo data")
+    demo = sub.add_parser(
+        "demo", help="the service on a fresh seeded SQLite database, with a PBX simulator"
+    )
+    demo.add_argument(
+        "--customers",
+        type=lambda text: int(_number_between(10, 100_000)(text)),
+        default=3000,
+        help="customers in the demo shop (10 to 100000)",
+    )
+    demo.add_argument("--seed", type=int, default=7, help="random seed of the data and calls")
+    demo.add_argument("--port", type=int, help="HTTP port (default: that of CALLCENTER_HTTP_BIND)")
+    demo.add_argument(
+        "--calls-per-minute",
+        type=_number_between(0, 120),
+        default=6.0,
+        help="inbound calls the simulator places a minute (0: none; click-to-call still works)",
+    )
+    demo.add_argument(
+        "--answer-after",
+        type=_number_between(0.2, 120),
+        default=4.0,
+        help="seconds a phone rings before the simulator answers it, on average",
+    )
+    demo.add_argument(
+        "--talk-seconds",
+        type=_number_between(1, 600),
+        default=15.0,
+        help="how long an answered call lasts, on average",
+    )
+    demo.add_argument(
+        "--no-simulator",
+        action="store_true",
+        help="no PBX simulator: use the configured PBX (CALLCENTER_AMI_*), if any",
+    )
     demo.set_defaults(func=cmd_demo)
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db", required=True)

@@ -223,6 +223,24 @@
     }
   }
 
+  // `callcenter demo` only: the PBX simulator's phone rings in the page; "Answer" picks it up.
+  const demoAnswer = document.getElementById("pop-demo-answer");
+
+  function addDemoAnswer(node) {
+    if (!demoAnswer) return;
+    const button = demoAnswer.content.firstElementChild.cloneNode(true);
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        await api("POST", "/api/v1/demo/answer", { call_id: node.dataset.callId });
+      } catch (error) {
+        button.disabled = false;
+        toast(button.dataset.failed.replace("{message}", error.message), "error");
+      }
+    });
+    node.querySelector(".pop-actions").prepend(button);
+  }
+
   function setState(node, text) {
     const state = node.querySelector('[data-slot="state"]');
     state.textContent = text;
@@ -234,12 +252,15 @@
     if (message.type === "call.ringing") {
       if (node) return; // one pop per call
       const pop = buildPop(message);
+      addDemoAnswer(pop);
       pops.prepend(pop);
       document.body.dataset.pops = String(pops.children.length);
     } else if (message.type === "call.answered") {
       if (!node) return;
       if (message.answered_by === page.me) {
         node.classList.add("answered");
+        const answerButton = node.querySelector(".pop-demo-answer");
+        if (answerButton) answerButton.remove();
         setState(node, S["pop.answered_by_you"]);
       } else {
         node.remove();

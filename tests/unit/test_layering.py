@@ -1,4 +1,4 @@
-"""pbx_bridge, routing and recordings never import callcenter."""
+"""pbx_bridge, routing, recordings and the PBX simulator (pbx_sim) never import callcenter."""
 
 import ast
 from pathlib import Path
@@ -8,7 +8,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("package", ["pbx_bridge", "routing", "recordings"])
+@pytest.mark.parametrize("package", ["pbx_bridge", "routing", "recordings", "pbx_sim"])
 def test_edge_packages_do_not_import_callcenter(package: str) -> None:
     files = list((ROOT / package).rglob("*.py"))
     assert files, f"{package} has no modules"
