@@ -93,7 +93,8 @@ class FastAgiServer:
 
     async def start(self, host: str, port: int) -> None:
         self.server = await asyncio.start_server(self._session, host, port, limit=MAX_HEADER_BYTES)
-        log.info("FastAGI listening on %s:%s", host, port)
+        bound = self.server.sockets[0].getsockname() if self.server.sockets else (host, port)
+        log.info("FastAGI listening on %s:%s", bound[0], bound[1])
 
     @property
     def port(self) -> int:
