@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Run the test Asterisk inside the chroot built by setup.sh.
 #   pbx.sh start|stop|restart|status|rx "cli command"
-# start installs tests/asterisk/conf/* as ROOT/etc/asterisk (plus the package's asterisk.conf),
-# and restarts a running Asterisk whose configs differ. AMI 127.0.0.1:5038, SIP 127.0.0.1:5060.
+# start installs ROOT/etc/asterisk from the deployment's sample configs (docker/asterisk/*.conf,
+# the same files the Docker image ships), the test overlay (tests/asterisk/conf/*_local.conf,
+# which the samples #tryinclude: loopback addresses, sipp phones and trunk, test AMI secret and
+# AGI address) and the package's asterisk.conf, and restarts a running Asterisk whose configs
+# differ. AMI 127.0.0.1:5038, SIP 127.0.0.1:5060.
 set -euo pipefail
 PROG=pbx
 . "$(dirname "$0")/common.sh"
 
 ROOT=$ASTERISK_ROOT
-CONF_SRC="$REPO_DIR/tests/asterisk/conf"
+SAMPLE_CONF="$REPO_DIR/docker/asterisk"
+OVERLAY_CONF="$REPO_DIR/tests/asterisk/conf"
 LOG="$ROOT/var/log/asterisk/console.log"
 PIDFILE="$ROOT/run/asterisk/asterisk.pid"
 BOOT_TIMEOUT=${CALLCENTER_ASTERISK_BOOT_TIMEOUT:-60}
@@ -37,20 +41,38 @@ pid() {  # pid of our Asterisk daemon: an "asterisk" (not a -r console) whose ro
 
 responding() { timeout 5 chroot "$ROOT" /usr/sbin/asterisk -rx "core show version" >/dev/null 2>&1; }
 
-configs_current() {
-  local f
-  for f in "$CONF_SRC"/*.conf; do
-    cmp -s "$f" "$ROOT/etc/asterisk/$(basename "$f")" || return 1
+# The configuration directory as it should be, built in $1: the package's asterisk.conf, the
+# samples, then the overlay. An overlay file may only add a *_local.conf that a sample
+# includes; it never replaces a sample, so the tests always run the deployment's configs.
+build_configs() {
+  local out=$1 pkg="$ROOT/etc/asterisk.conf.package" f name
+  [ -r "$pkg" ] || cp -p "$ROOT/etc/asterisk/asterisk.conf" "$pkg"   # roots built before this file existed
+  mkdir -p "$out"
+  cp "$pkg" "$out/asterisk.conf"
+  cp "$SAMPLE_CONF"/*.conf "$out/"
+  for f in "$OVERLAY_CONF"/*.conf; do
+    name=$(basename "$f")
+    case $name in *_local.conf) ;; *) die "test overlay $f: only *_local.conf files may be added" ;; esac
+    [ -e "$SAMPLE_CONF/$name" ] && die "test overlay $f would replace the sample $SAMPLE_CONF/$name"
+    grep -qx "#tryinclude $name" "$SAMPLE_CONF/${name%_local.conf}.conf" 2>/dev/null \
+      || die "test overlay $f: $SAMPLE_CONF/${name%_local.conf}.conf does not #tryinclude it"
+    cp "$f" "$out/"
   done
 }
 
+configs_current() {
+  local want rc=0
+  want=$(mktemp -d)
+  build_configs "$want"
+  diff -rq "$want" "$ROOT/etc/asterisk" >/dev/null 2>&1 || rc=1
+  rm -rf "$want"
+  return $rc
+}
+
 install_configs() {
-  local etc="$ROOT/etc/asterisk" pkg="$ROOT/etc/asterisk.conf.package"
-  [ -r "$pkg" ] || cp -p "$etc/asterisk.conf" "$pkg"   # roots built before this file existed
+  local etc="$ROOT/etc/asterisk"
   rm -rf "$etc.new"
-  mkdir -p "$etc.new"
-  cp "$pkg" "$etc.new/asterisk.conf"
-  cp "$CONF_SRC"/*.conf "$etc.new/"
+  build_configs "$etc.new"
   rm -rf "$etc.old"
   mv "$etc" "$etc.old" && mv "$etc.new" "$etc" && rm -rf "$etc.old"
 }

@@ -35,7 +35,8 @@ ROOT = Path(os.environ.get("CALLCENTER_ASTERISK_ROOT", "/var/cache/callcenter/as
 SIP_HOST, SIP_PORT = "127.0.0.1", 5060
 AMI_HOST, AMI_PORT = "127.0.0.1", 5038
 AMI_USERNAME, AMI_SECRET = "crm", "crm-secret"
-# Static contacts in tests/asterisk/conf/pjsip.conf.
+# Static contacts in the test overlay tests/asterisk/conf/pjsip_local.conf; "customer" is the
+# trunk's contact (the far end of every call to a customer).
 PHONE_PORTS = {"101": 5071, "102": 5072, "103": 5073, "104": 5074, "customer": 5080}
 
 

@@ -60,7 +60,9 @@ def test_a_real_call_is_recorded_stored_and_playable(
     assert recording["call_id"] == call["id"]
     assert recording["linkedid"] == call["linkedid"]
     assert recording["manager_id"] == service.m101.id
-    assert recording["channels"] == 1  # MixMonitor(${UNIQUEID}.wav): the mixed file only
+    # docker/asterisk/extensions.conf [sub-record] writes both directions beside the mixed
+    # file (MixMonitor r()/t()): the stored file is stereo, customer left, manager right.
+    assert recording["channels"] == 2
     # MixMonitor starts in the dialplan before Dial(), so before the answer; but the caller's
     # channel is not answered while the phone rings and carries no audio, and MixMonitor
     # writes only the frames it gets: the file covers the conversation, so it is compared with
@@ -68,10 +70,10 @@ def test_a_real_call_is_recorded_stored_and_playable(
     assert recording["duration_seconds"] == pytest.approx(call["talk_seconds"], abs=1.0)
     assert max(recording["peaks"]) > 0.05  # sipp played real speech-like audio, not silence
 
-    # The source left the PBX's spool once the stored file was checked.
-    source = pbx.monitor_dir / f"{call['linkedid']}.wav"
-    wait_until(lambda: not source.exists(), 10)
-    assert source not in pbx.recordings() - before
+    # The sources left the PBX's spool once the stored file was checked.
+    sources = [pbx.monitor_dir / f"{call['linkedid']}{leg}.wav" for leg in ("", "-r", "-t")]
+    wait_until(lambda: not any(source.exists() for source in sources), 10)
+    assert not set(sources) & (pbx.recordings() - before)
 
     # The operator who took the call can play it; the file decodes to the same length.
     audio = service.client.get(recording["audio_url"], headers=service.m101.auth)
@@ -79,6 +81,9 @@ def test_a_real_call_is_recorded_stored_and_playable(
     assert audio.headers["content-type"] == "audio/mpeg"
     decoded = AudioSegment.from_file(io.BytesIO(audio.content), format="mp3")
     assert len(decoded) / 1000 == pytest.approx(recording["duration_seconds"], abs=0.2)
+    # Both sipp ends played speech: neither side of the stereo file is silent.
+    customer, manager = decoded.split_to_mono()
+    assert customer.max > 1000 and manager.max > 1000, (customer.max, manager.max)
     first = service.client.get(
         recording["audio_url"], headers={**service.m101.auth, "Range": "bytes=0-1023"}
     )

@@ -101,6 +101,10 @@ def test_an_unanswered_call_creates_exactly_one_callback(routed: Service, sipp: 
     sipp.call(REGULAR, SHOP_NUMBER, duration_ms=1000, timeout=60, expect_ok=False)
     call = routed.ended_call(timeout=60)
     assert call["status"] == "missed"
+    # The personal manager did not answer: the sample dialplan then rang the fallback group.
+    assert sorted(call["rang_manager_ids"]) == sorted(
+        [s["m103"].id, routed.m101.id, routed.m102.id]
+    )
 
     def callbacks() -> list[dict[str, Any]]:
         response = routed.client.get("/api/v1/tasks", headers=routed.sup.auth)

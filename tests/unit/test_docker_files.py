@@ -1,0 +1,631 @@
+"""The deployment in docker/, checked without Docker: the compose file, both Dockerfiles, the
+Asterisk image's entry point and the sample Asterisk configs must agree with each other and with
+the service's settings (callcenter/settings.py, the contract's names). A renamed setting, port,
+volume, AMI user or dialplan variable breaks one of these tests.
+
+That the same Asterisk configs run is proven by the real-PBX tier (tests/asterisk), which loads
+docker/asterisk/*.conf plus a small test overlay (tests/asterisk/conf/*_local.conf)."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import shlex
+import subprocess
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from callcenter.cli import build_parser, cmd_serve
+from callcenter.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+DOCKER = REPO / "docker"
+ASTERISK = DOCKER / "asterisk"
+OVERLAY = REPO / "tests" / "asterisk" / "conf"
+SECRETS = ("POSTGRES_PASSWORD", "CALLCENTER_AMI_SECRET", "CALLCENTER_SECRET_KEY")
+# The contract's settings a deployment must set (../shared/CONTRACT.md, "Settings").
+CONTRACT_SETTINGS = {
+    "CALLCENTER_DATABASE_URL",
+    "CALLCENTER_HTTP_BIND",
+    "CALLCENTER_AMI_HOST",
+    "CALLCENTER_AMI_PORT",
+    "CALLCENTER_AMI_USERNAME",
+    "CALLCENTER_AMI_SECRET",
+    "CALLCENTER_AGI_BIND",
+    "CALLCENTER_RECORDINGS_DIR",
+    "CALLCENTER_RECORDINGS_PBX_PREFIX",
+    "CALLCENTER_RECORDINGS_INBOX",
+    "CALLCENTER_DEFAULT_REGION",
+    "CALLCENTER_ORIGINATE_CONTEXT",
+    "CALLCENTER_DEVICE_TECH",
+}
+
+
+# ------------------------------------------------------------------------- compose and env
+
+
+def env_example() -> dict[str, str]:
+    values = {}
+    for line in (DOCKER / ".env.example").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, sep, value = line.partition("=")
+            assert sep, f".env.example: not KEY=VALUE: {line!r}"
+            values[key.strip()] = value.strip()
+    return values
+
+
+def filled_env() -> dict[str, str]:
+    """docker/.env as an installer fills it in (the secrets are left empty in the example)."""
+    return {**env_example(), **{name: f"{name.lower()}-0123abcd" for name in SECRETS}}
+
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
+
+
+def interpolate(value: Any, env: dict[str, str]) -> Any:
+    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error} over a docker/.env."""
+    if isinstance(value, dict):
+        return {k: interpolate(v, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [interpolate(v, env) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def one(match: re.Match[str]) -> str:
+        name, op, arg = match.group(1), match.group(2), match.group(3)
+        current = env.get(name, "")
+        if op in (":?", "?") and not current:
+            raise LookupError(f"${{{name}}} is required: {arg}")
+        if op in (":-", "-") and not current:
+            return arg
+        return current
+
+    return _VAR.sub(one, value)
+
+
+def compose_raw() -> dict[str, Any]:
+    data = yaml.safe_load((DOCKER / "docker-compose.yml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def compose() -> dict[str, Any]:
+    return dict(interpolate(compose_raw(), filled_env()))
+
+
+def app_env() -> dict[str, str]:
+    return {k: str(v) for k, v in compose()["services"]["app"]["environment"].items()}
+
+
+def mounts(service: str) -> dict[str, str]:
+    """volume name -> path in the container, for the named volumes of a service."""
+    found = {}
+    for entry in compose()["services"][service].get("volumes", []):
+        source, target = entry.split(":")[:2]
+        found[source] = target
+    return found
+
+
+def published(service: str) -> list[tuple[str, str, str]]:
+    """(host part, container port or range, protocol) of each published port."""
+    result = []
+    for entry in compose()["services"][service].get("ports", []):
+        spec, _, proto = str(entry).partition("/")
+        host, _, container = spec.rpartition(":")
+        result.append((host, container, proto or "tcp"))
+    return result
+
+
+def setting_names() -> set[str]:
+    return {f"CALLCENTER_{name.upper()}" for name in Settings.model_fields}
+
+
+# ----------------------------------------------------------------------------- Dockerfiles
+
+
+def dockerfile(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with line continuations joined and comments dropped."""
+    instructions: list[tuple[str, str]] = []
+    pending = ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        pending += line.rstrip()
+        if pending.endswith("\\"):
+            pending = pending[:-1] + " "
+            continue
+        if pending.strip():
+            word, _, rest = pending.strip().partition(" ")
+            instructions.append((word.upper(), " ".join(rest.split())))
+        pending = ""
+    return instructions
+
+
+def args_of(instructions: list[tuple[str, str]], name: str) -> list[str]:
+    return [args for word, args in instructions if word == name]
+
+
+def exec_form(args: str) -> list[str]:
+    value = json.loads(args) if args.startswith("[") else shlex.split(args)
+    assert isinstance(value, list)
+    return [str(v) for v in value]
+
+
+def env_of(instructions: list[tuple[str, str]]) -> dict[str, str]:
+    env = {}
+    for args in args_of(instructions, "ENV"):
+        for item in shlex.split(args):
+            key, _, value = item.partition("=")
+            env[key] = value
+    return env
+
+
+def arg_default(instructions: list[tuple[str, str]], name: str) -> str:
+    for args in args_of(instructions, "ARG"):
+        key, _, value = args.partition("=")
+        if key == name:
+            return value
+    raise AssertionError(f"no ARG {name}")
+
+
+def copy_sources(instructions: list[tuple[str, str]]) -> list[str]:
+    sources = []
+    for args in args_of(instructions, "COPY"):
+        words = [w for w in shlex.split(args) if not w.startswith("--")]
+        sources += words[:-1]
+    return sources
+
+
+def command(instructions: list[tuple[str, str]]) -> list[str]:
+    entrypoint = exec_form(args_of(instructions, "ENTRYPOINT")[-1])
+    return entrypoint + exec_form(args_of(instructions, "CMD")[-1])
+
+
+# ------------------------------------------------------------------------- Asterisk configs
+
+
+@dataclass
+class Category:
+    name: str
+    template: bool = False
+    items: list[tuple[str, str]] = field(default_factory=list)
+
+    def get(self, key: str) -> str | None:
+        values = self.all(key)
+        return values[-1] if values else None  # a repeated option: the last one wins
+
+    def all(self, key: str) -> list[str]:
+        return [v for k, v in self.items if k == key]
+
+
+def asterisk_conf(name: str, *dirs: Path) -> list[Category]:
+    """A config file as Asterisk reads it: comments, #include/#tryinclude (looked up in
+    ``dirs`` in order: the samples, then an overlay), templates, and "(+)" appends."""
+    categories: list[Category] = []
+    current: list[Category | None] = [None]
+
+    def find(filename: str) -> Path | None:
+        return next((d / filename for d in dirs if (d / filename).is_file()), None)
+
+    def read(path: Path) -> None:
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            line = re.split(r"(?<!\\);", raw, maxsplit=1)[0].strip()
+            if not line:
+                continue
+            if line.startswith("#"):
+                directive, _, target = line.partition(" ")
+                included = find(target.strip().strip('"'))
+                assert included or directive == "#tryinclude", f"{path}: {line}: no such file"
+                if included:
+                    read(included)
+                continue
+            head = re.fullmatch(r"\[([^\]]+)\](?:\(([^)]*)\))?", line)
+            if head:
+                options = [o.strip() for o in (head.group(2) or "").split(",") if o.strip()]
+                append = next((o for o in options if o.startswith("+")), None)
+                if append is not None:
+                    key, _, want = append[1:].partition("=")
+                    matches = [
+                        c
+                        for c in categories
+                        if c.name == head.group(1) and (not key or c.get(key) == want)
+                    ]
+                    assert matches, f"{path}: {line} extends nothing"
+                    current[0] = matches[0]
+                    continue
+                category = Category(head.group(1), template="!" in options)
+                for base in (o for o in options if o != "!"):
+                    parent = next(c for c in categories if c.name == base and c.template)
+                    category.items += parent.items
+                categories.append(category)
+                current[0] = category
+                continue
+            item = re.fullmatch(r"([^=]+?)\s*(?:=>|=)\s*(.*)", line)
+            assert item and current[0] is not None, f"{path}: {line!r} outside a section"
+            current[0].items.append((item.group(1), item.group(2)))
+
+    first = find(name)
+    assert first, f"no {name} in {dirs}"
+    read(first)
+    return categories
+
+
+def section(categories: list[Category], name: str, type_: str | None = None) -> Category:
+    for c in categories:
+        if c.name == name and not c.template and (type_ is None or c.get("type") == type_):
+            return c
+    raise AssertionError(f"no [{name}]" + (f" of type {type_}" if type_ else ""))
+
+
+def dialplan(context: str, *dirs: Path) -> list[str]:
+    """The exten/same lines of a context, every part of it ("(+)" appends included)."""
+    return [
+        f"{key} => {value}"
+        for category in asterisk_conf("extensions.conf", *dirs)
+        if category.name == context
+        for key, value in category.items
+    ]
+
+
+def dialplan_globals(*dirs: Path) -> dict[str, str]:
+    return dict(section(asterisk_conf("extensions.conf", *dirs), "globals").items)
+
+
+APP = dockerfile(DOCKER / "Dockerfile")
+PBX = dockerfile(ASTERISK / "Dockerfile")
+
+
+# ---------------------------------------------------------------------------------- compose
+
+
+def test_services_networks_and_volumes() -> None:
+    data = compose()
+    services = data["services"]
+    assert set(services) == {"app", "postgres", "asterisk"}
+    allowed = {
+        "build",
+        "image",
+        "restart",
+        "environment",
+        "ports",
+        "volumes",
+        "networks",
+        "depends_on",
+        "healthcheck",
+        "secrets",
+        "stop_grace_period",
+    }
+    for name, service in services.items():
+        assert set(service) <= allowed, f"{name}: unexpected keys {set(service) - allowed}"
+    assert set(data["volumes"]) == {"recordings-inbox", "recordings", "pgdata"}
+    # AMI, FastAGI, AudioSocket and PostgreSQL live on networks without a way out.
+    assert data["networks"]["pbx"] == {"internal": True}
+    assert data["networks"]["db"] == {"internal": True}
+    assert set(services["app"]["networks"]) == {"public", "pbx", "db"}
+    assert set(services["asterisk"]["networks"]) == {"public", "pbx"}
+    assert services["postgres"]["networks"] == ["db"]
+    assert mounts("postgres") == {"pgdata": "/var/lib/postgresql/data"}
+    assert services["postgres"]["image"].split(":")[0] == "postgres"
+
+
+def test_the_inbox_is_one_volume_seen_by_asterisk_and_the_service() -> None:
+    env = app_env()
+    # Asterisk writes where CALLCENTER_RECORDINGS_PBX_PREFIX says; the service reads the same
+    # volume at CALLCENTER_RECORDINGS_INBOX; stored files go to their own volume.
+    assert mounts("asterisk") == {"recordings-inbox": env["CALLCENTER_RECORDINGS_PBX_PREFIX"]}
+    assert mounts("app") == {
+        "recordings-inbox": env["CALLCENTER_RECORDINGS_INBOX"],
+        "recordings": env["CALLCENTER_RECORDINGS_DIR"],
+    }
+    assert env["CALLCENTER_RECORDINGS_PBX_PREFIX"] == "/var/spool/asterisk/monitor"
+    # The image prepares both mount points for its non-root user, with the same paths.
+    image_env = env_of(APP)
+    for name in ("CALLCENTER_RECORDINGS_INBOX", "CALLCENTER_RECORDINGS_DIR"):
+        assert image_env[name] == env[name]
+        assert image_env[name] in " ".join(args_of(APP, "RUN"))
+    assert "-m 2770 /var/spool/asterisk/monitor" in " ".join(args_of(PBX, "RUN"))
+    # Asterisk's files belong to its group; the service's user is in a group with that id.
+    gid = arg_default(PBX, "ASTERISK_GID")
+    assert arg_default(APP, "INBOX_GID") == gid
+    services = compose_raw()["services"]
+    assert services["app"]["build"]["args"]["INBOX_GID"] == gid
+    assert services["asterisk"]["build"]["args"]["ASTERISK_GID"] == gid
+
+
+# Read by uvicorn itself (the client's address behind the proxy), not by our settings.
+UVICORN_ENV = {"FORWARDED_ALLOW_IPS"}
+
+
+def test_service_environment_names_are_the_settings() -> None:
+    names = setting_names()
+    env = {k: v for k, v in app_env().items() if k not in UVICORN_ENV}
+    assert set(env) <= names, f"not settings of callcenter/settings.py: {set(env) - names}"
+    assert CONTRACT_SETTINGS <= set(env), f"not set: {CONTRACT_SETTINGS - set(env)}"
+    image_env = {k: v for k, v in env_of(APP).items() if k.startswith("CALLCENTER_")}
+    assert set(image_env) <= names, f"Dockerfile: not settings: {set(image_env) - names}"
+    for key in image_env.keys() & env.keys():
+        assert image_env[key] == env[key], key
+    documented = {k for k in env_example() if k.startswith("CALLCENTER_")}
+    assert documented <= names, f".env.example: not settings: {documented - names}"
+    # The asterisk service takes the AMI secret under the service's own name for it.
+    assert set(compose()["services"]["asterisk"]["environment"]) == {"CALLCENTER_AMI_SECRET"}
+
+
+def test_the_environment_is_valid_for_the_service() -> None:
+    values = {
+        key.removeprefix("CALLCENTER_").lower(): v
+        for key, v in app_env().items()
+        if key not in UVICORN_ENV
+    }
+    settings = Settings(_env_file=None, **values)  # type: ignore[arg-type]
+    assert settings.database_url.startswith("postgresql+asyncpg://callcenter:")
+    assert settings.database_url.endswith("@postgres:5432/callcenter")
+    assert settings.http_host_port == ("0.0.0.0", 8000)
+    assert settings.agi_host_port == ("0.0.0.0", 4573)
+    assert settings.ami_enabled and settings.ami_host == "asterisk"
+    assert settings.ami_secret.get_secret_value() == filled_env()["CALLCENTER_AMI_SECRET"]
+    assert settings.cookie_secure is True
+    assert settings.originate_context == "from-managers"
+
+
+def test_secrets_come_from_the_env_file_and_are_required() -> None:
+    text = (DOCKER / "docker-compose.yml").read_text(encoding="utf-8")
+    example = env_example()
+    for name in SECRETS:
+        assert example[name] == "", f".env.example must leave {name} empty"
+        uses = re.findall(r"\$\{" + name + r"(:?[-?])?", text)
+        assert uses and all(op == ":?" for op in uses), f"{name} must be ${{{name}:?...}}"
+    with pytest.raises(LookupError):
+        interpolate(compose_raw(), example)  # an unfilled .env: compose refuses to start
+    # Every other variable has a default or a line in .env.example.
+    for match in _VAR.finditer(text):
+        assert match.group(2) in (":-", ":?") or match.group(1) in example, match.group(0)
+
+
+def test_only_http_sip_and_rtp_are_published() -> None:
+    env = app_env()
+    http_port = env["CALLCENTER_HTTP_BIND"].rsplit(":", 1)[1]
+    assert published("app") == [("127.0.0.1:8000", http_port, "tcp")]  # for the TLS proxy
+    rtp = section(asterisk_conf("rtp.conf", ASTERISK), "general")
+    rtp_range = f"{rtp.get('rtpstart')}-{rtp.get('rtpend')}"
+    assert published("asterisk") == [("5060", "5060", "udp"), (rtp_range, rtp_range, "udp")]
+    assert "ports" not in compose()["services"]["postgres"]
+    assert f"{rtp_range}/udp" in args_of(PBX, "EXPOSE")[0].split()
+
+
+def test_healthchecks_and_start_order() -> None:
+    services = compose()["services"]
+    assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
+    assert services["app"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "asterisk" in services["app"]["depends_on"]
+    assert "depends_on" not in services["asterisk"]  # calls go on without the service
+    port = app_env()["CALLCENTER_HTTP_BIND"].rsplit(":", 1)[1]
+    [check] = args_of(APP, "HEALTHCHECK")
+    assert f"http://127.0.0.1:{port}/healthz" in check
+    [check] = args_of(PBX, "HEALTHCHECK")
+    assert "core waitfullybooted" in check
+
+
+# ----------------------------------------------------------------------------- Dockerfiles
+
+
+def test_service_image_runs_callcenter_serve_as_a_non_root_user() -> None:
+    assert args_of(APP, "FROM") == ["python:3.11-slim AS build", "python:3.11-slim"]
+    assert any("apt-get install" in run and "ffmpeg" in run for run in args_of(APP, "RUN"))
+    users = args_of(APP, "USER")
+    assert users and users[-1] not in ("root", "0")
+    argv = command(APP)
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert argv[0] in scripts  # the console script pip installs
+    args = build_parser().parse_args(argv[1:])
+    assert args.func is cmd_serve and not args.no_migrate  # serve, migrations first
+    env = env_of(APP)
+    exposed = args_of(APP, "EXPOSE")[0].split()
+    for name in ("CALLCENTER_HTTP_BIND", "CALLCENTER_AGI_BIND", "CALLCENTER_AUDIOSOCKET_BIND"):
+        host, port = env[name].rsplit(":", 1)
+        assert host == "0.0.0.0" and port in exposed, name
+
+
+def test_service_image_copies_the_whole_project() -> None:
+    ignored = [
+        line.strip()
+        for line in (REPO / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    sources = copy_sources(APP)
+    for source in sources:
+        if source.startswith("/"):
+            continue  # from the build stage
+        assert (REPO / source).exists(), f"COPY {source}: not in the build context"
+        assert not any(fnmatch.fnmatch(source, pattern) for pattern in ignored), source
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    assert packages <= set(sources), f"packages not copied: {packages - set(sources)}"
+    assert project["project"]["readme"] in sources
+    # What the service reads at run time besides modules is package data of the wheel.
+    patterns = project["tool"]["setuptools"]["package-data"]["callcenter"]
+    for path in (REPO / "callcenter").rglob("*"):
+        relative = path.relative_to(REPO / "callcenter").as_posix()
+        if path.is_file() and path.suffix not in (".py", ".pyc", ".mako"):
+            assert any(fnmatch.fnmatch(relative, p) for p in patterns), f"not in the wheel: {path}"
+
+
+def test_asterisk_image_is_debian_asterisk_with_the_sample_configs() -> None:
+    [base] = args_of(PBX, "FROM")
+    assert base == "${DEBIAN_IMAGE}" and arg_default(PBX, "DEBIAN_IMAGE") == "debian:sid-slim"
+    install = next(run for run in args_of(PBX, "RUN") if "apt-get install" in run).split()
+    assert {"asterisk", "asterisk-modules"} <= set(install)
+    for source in copy_sources(PBX):
+        assert list(ASTERISK.glob(source)), f"COPY {source}: nothing in docker/asterisk"
+    assert "*.conf" in copy_sources(PBX)
+    entrypoint = ASTERISK / "docker-entrypoint.sh"
+    assert os.access(entrypoint, os.X_OK)
+    argv = command(PBX)
+    assert argv[0] == "/usr/local/bin/docker-entrypoint.sh"
+    assert argv[1:3] == ["asterisk", "-f"] and argv[-4:] == ["-U", "asterisk", "-G", "asterisk"]
+    assert "*_local.conf" in (ASTERISK / ".dockerignore").read_text()
+
+
+def run_entrypoint(tmp_path: Path, secret: str, *secrets: str) -> subprocess.CompletedProcess[str]:
+    etc, run = tmp_path / "etc", tmp_path / "secrets"
+    etc.mkdir(exist_ok=True)
+    run.mkdir(exist_ok=True)
+    for name in secrets:
+        (run / name).write_text(f"; {name}\n[101-auth](+)\npassword = x\n")
+    env = {
+        "PATH": os.environ["PATH"],
+        "ASTERISK_ETC": str(etc),
+        "SECRETS_DIR": str(run),
+        "ASTERISK_GROUP": str(os.getgid()),
+        "CALLCENTER_AMI_SECRET": secret,
+    }
+    return subprocess.run(
+        ["sh", str(ASTERISK / "docker-entrypoint.sh"), "sh", "-c", "env"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_entrypoint_gives_the_ami_user_its_secret(tmp_path: Path) -> None:
+    done = run_entrypoint(tmp_path, "f00dcafe-42", "pjsip_local.conf")
+    assert done.returncode == 0, done.stderr
+    assert "CALLCENTER_AMI_SECRET" not in done.stdout  # not in Asterisk's environment
+    etc = tmp_path / "etc"
+    assert (etc / "pjsip_local.conf").stat().st_mode & 0o777 == 0o640
+    assert (etc / "manager_local.conf").stat().st_mode & 0o777 == 0o640
+    user = app_env()["CALLCENTER_AMI_USERNAME"]
+    manager = asterisk_conf("manager.conf", ASTERISK, etc)
+    assert section(manager, user).get("secret") == "f00dcafe-42"
+    assert not (etc / "extensions_local.conf").exists()
+
+
+@pytest.mark.parametrize("secret", ["", "semi;colon", "with space"])
+def test_entrypoint_refuses_a_missing_or_unsafe_secret(tmp_path: Path, secret: str) -> None:
+    done = run_entrypoint(tmp_path, secret)
+    assert done.returncode == 1
+    assert "CALLCENTER_AMI_SECRET" in done.stderr
+    assert not (tmp_path / "etc" / "manager_local.conf").exists()
+
+
+# ------------------------------------------------------------------ Asterisk sample configs
+
+
+def test_ami_user_matches_the_service_and_reads_what_the_bridge_needs() -> None:
+    env = app_env()
+    assert env["CALLCENTER_AMI_HOST"] in compose()["services"]
+    manager = asterisk_conf("manager.conf", ASTERISK)
+    general = section(manager, "general")
+    assert general.get("port") == env["CALLCENTER_AMI_PORT"]
+    assert general.get("timestampevents") == "yes"
+    assert {"MIXMONITOR_FILENAME", "CRM_ROUTE"} <= set(general.get("channelvars").split(","))
+    user = section(manager, env["CALLCENTER_AMI_USERNAME"])
+    assert user.get("secret") is None  # never in the image: manager_local.conf
+    read = set(user.get("read").split(","))
+    assert {"system", "call"} <= read and "dialplan" not in read
+    assert {"originate", "call", "reporting"} <= set(user.get("write").split(","))
+    assert user.all("deny") == ["0.0.0.0/0.0.0.0"]
+    assert "#tryinclude manager_local.conf" in (ASTERISK / "manager.conf").read_text()
+    entrypoint = (ASTERISK / "docker-entrypoint.sh").read_text()
+    assert f'echo "[{env["CALLCENTER_AMI_USERNAME"]}](+)"' in entrypoint
+
+
+def test_dialplan_asks_the_service_over_fastagi_at_its_address() -> None:
+    env = app_env()
+    url = urlsplit(dialplan_globals(ASTERISK)["CRM_AGI"])
+    assert (url.scheme, url.path) == ("agi", "/route")
+    assert url.hostname == "app"  # the service, on a network it shares with Asterisk
+    services = compose()["services"]
+    assert set(services["app"]["networks"]) & set(services["asterisk"]["networks"]) >= {"pbx"}
+    assert str(url.port) == env["CALLCENTER_AGI_BIND"].rsplit(":", 1)[1]
+    socket = env["CALLCENTER_AUDIOSOCKET_ADDRESS"].rsplit(":", 1)
+    assert socket == ["app", env["CALLCENTER_AUDIOSOCKET_BIND"].rsplit(":", 1)[1]]
+
+
+def test_inbound_calls_are_routed_recorded_and_fall_back() -> None:
+    lines = dialplan("from-trunk", ASTERISK)
+    step = {
+        what: next(i for i, line in enumerate(lines) if what in line)
+        for what in ("Gosub(sub-record", "AGI(${CRM_AGI})", "AGISTATUS", "Dial(${CRM_DIAL}")
+    }
+    fallback = next(i for i, line in enumerate(lines) if "(fallback)" in line)
+    assert list(step.values()) == sorted(step.values()) and step["Dial(${CRM_DIAL}"] < fallback
+    guard = lines[step["AGISTATUS"]]
+    assert '"${AGISTATUS}" != "SUCCESS"' in guard and '"${CRM_DIAL}" = ""' in guard
+    assert any("Dial(${FALLBACK_GROUP}" in line for line in lines[fallback:])
+    # Recorded into the inbox (relative names land in /var/spool/asterisk/monitor), with both
+    # directions beside the mixed file: the service stores them as stereo.
+    [record] = [line for line in dialplan("sub-record", ASTERISK) if "MixMonitor(" in line]
+    assert "MixMonitor(${UNIQUEID}.wav,b" in record
+    assert "r(${UNIQUEID}-r.wav)" in record and "t(${UNIQUEID}-t.wav)" in record
+
+
+def test_click_to_call_context_dials_customers_through_the_trunk() -> None:
+    context = app_env()["CALLCENTER_ORIGINATE_CONTEXT"]
+    assert context == Settings.model_fields["originate_context"].default
+    lines = dialplan(context, ASTERISK)
+    assert any("Gosub(sub-record" in line for line in lines)
+    # The Originate's caller ID (the customer's name) never reaches the customer.
+    assert any("Set(CALLERID(all)=" in line and "${SHOP_NUMBER}" in line for line in lines)
+    assert any("Dial(PJSIP/${EXTEN}@${TRUNK}" in line for line in lines)
+    pjsip = asterisk_conf("pjsip.conf", ASTERISK)
+    trunk = section(pjsip, dialplan_globals(ASTERISK)["TRUNK"], "endpoint")
+    assert dialplan(trunk.get("context"), ASTERISK), "the trunk's context is not in the dialplan"
+
+
+def test_phones_are_devices_the_service_maps_to_managers() -> None:
+    env = app_env()
+    pjsip = asterisk_conf("pjsip.conf", ASTERISK)
+    phones = [c for c in pjsip if c.name.isdigit() and c.get("type") == "endpoint"]
+    assert [p.name for p in phones] == ["101", "102", "103", "104"]
+    for phone in phones:
+        assert phone.get("context") == env["CALLCENTER_ORIGINATE_CONTEXT"]
+        auth = section(pjsip, phone.get("auth"), "auth")
+        assert auth.get("username") == phone.name and auth.get("password") is None
+        assert section(pjsip, phone.get("aors"), "aor").get("max_contacts") == "1"
+    tech = env["CALLCENTER_DEVICE_TECH"]
+    for member in dialplan_globals(ASTERISK)["FALLBACK_GROUP"].split("&"):
+        assert member.startswith(f"{tech}/") and member.split("/")[1] in {p.name for p in phones}
+    assert "#tryinclude pjsip_local.conf" in (ASTERISK / "pjsip.conf").read_text()
+
+
+def test_secrets_example_extends_what_the_samples_define(tmp_path: Path) -> None:
+    example = DOCKER / "secrets" / "pjsip_local.conf.example"
+    assert all(c.get("password") is None for c in asterisk_conf("pjsip.conf", ASTERISK))
+    # Installed the way the entry point does it: as pjsip_local.conf next to the samples.
+    (tmp_path / "pjsip_local.conf").write_text(example.read_text(encoding="utf-8"))
+    pjsip = asterisk_conf("pjsip.conf", ASTERISK, tmp_path)
+    for phone in ("101", "102", "103", "104"):
+        assert section(pjsip, f"{phone}-auth").get("password")
+    assert section(pjsip, "trunk", "aor").get("contact")
+    assert section(pjsip, "trunk", "endpoint").get("outbound_auth") == "trunk-auth"
+    assert section(pjsip, "trunk-identify").get("endpoint") == "trunk"
+    source = DOCKER / compose_raw()["secrets"]["pjsip_local"]["file"]
+    assert source.name == "pjsip_local.conf" and source.parent == example.parent
+    target = compose()["services"]["asterisk"]["secrets"]
+    assert target == [{"source": "pjsip_local", "target": "pjsip_local.conf"}]
+    gitignore = (example.parent / ".gitignore").read_text().split()
+    assert "*" in gitignore and "!*.example" in gitignore
+
+
+def test_the_test_overlay_only_adds_local_files_the_samples_include() -> None:
+    overlay = sorted(p.name for p in OVERLAY.glob("*.conf"))
+    assert overlay == ["extensions_local.conf", "manager_local.conf", "pjsip_local.conf"]
+    for name in overlay:
+        assert not (ASTERISK / name).exists()
+        sample = ASTERISK / name.replace("_local", "")
+        assert f"#tryinclude {name}" in sample.read_text().splitlines()
+        assert (OVERLAY / name).read_text().startswith("; TEST OVERLAY")
+    # The overlay really changes what the tests need, on top of the samples.
+    assert dialplan_globals(ASTERISK, OVERLAY)["CRM_AGI"] == "agi://127.0.0.1:4573/route"
+    manager = asterisk_conf("manager.conf", ASTERISK, OVERLAY)
+    assert section(manager, "general").get("bindaddr") == "127.0.0.1"
