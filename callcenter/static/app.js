@@ -209,6 +209,9 @@
     return node;
   }
 
+  // The dial-list work mode (static/dial.js) shows the same card for the customer it calls.
+  window.CallCentre = Object.freeze({ buildPop: buildPop });
+
   async function loadExtra(node, customerId) {
     try {
       const response = await fetch(`/pop/extra?customer_id=${customerId}`, {

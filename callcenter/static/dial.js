@@ -692,72 +692,27 @@
       return m ? `${m[4]}:${m[5]} (${m[3]}.${m[2]}.${m[1]})` : (naive || "—");
     }
 
-    // The same card as a screen-pop (templates/_pop_templates.html), filled from the entry.
+    // The same card as a screen-pop, built by the workplace's own code (static/app.js).
     function popCard(card) {
-      const customer = card.customer;
-      const node = document.getElementById("pop-known").content.firstElementChild.cloneNode(true);
-      const put = (slot, text) => {
-        const target = node.querySelector(`[data-slot="${slot}"]`);
-        if (target) target.textContent = text;
-        return target;
-      };
-      const link = (slot, href) => {
-        const target = node.querySelector(`[data-slot="${slot}"]`);
-        if (target) target.href = href;
-      };
+      const node = window.CallCentre.buildPop({
+        call_id: "",
+        direction: "out",
+        phone: card.entry.phone,
+        route: null,
+        customer: card.customer,
+        last_order: card.last_order,
+      });
       node.classList.add("dial-pop");
-      node.dataset.customerId = String(customer.id);
+      node.dataset.customerId = String(card.customer.id);
       node.querySelector(".pop-close").hidden = true;
-      put("direction", S["pop.outgoing"]);
-      put("phone", phoneText(card.entry.phone));
-      put("route", "");
-      put("name", customer.name);
-      node.querySelector('[data-slot="vip"]').hidden = !customer.tags.includes("vip");
-      node.querySelector('[data-slot="bad"]').hidden = !customer.tags.includes("bad");
-      put("manager", customer.manager_id ? (page.managers[customer.manager_id] || "—") : "—");
-      put("orders_count", String(customer.orders_count));
-      put("total_spent", money(customer.total_spent));
-      put("average_check", money(customer.average_check));
-      put("segment", S[`segment.${customer.segment}`] || customer.segment);
-      link("card_link", `/customers/${customer.id}`);
-      link("order_new_link", `/orders/new?phone=${encodeURIComponent(card.entry.phone)}`);
-      link("task_new_link", `/tasks/new?customer_id=${customer.id}`);
+      // By phone: it works even for an operator who may not open the customer by id.
+      node.querySelector('[data-slot="order_new_link"]').href =
+        `/orders/new?phone=${encodeURIComponent(card.entry.phone)}`;
       node.querySelectorAll(".pop-actions a").forEach((a) => {
         a.target = "_blank";
         a.rel = "noopener";
       });
-      const order = card.last_order;
-      if (order) {
-        put("order_number", order.number);
-        link("order_link", `/orders/${order.id}`);
-        put("order_status", S[`order_status.${order.status}`] || order.status);
-        const date = put("order_date", localTime(order.created_at));
-        date.setAttribute("datetime", utcDate(order.created_at).toISOString());
-        const list = node.querySelector('[data-slot="order_items"]');
-        for (const item of order.items || []) {
-          list.append(el("li", "", `${item.product} × ${item.quantity} — ${money(item.price)}`));
-        }
-        put("order_total", money(order.total));
-      } else {
-        node.querySelector('[data-slot="last_order"]').hidden = true;
-        node.querySelector('[data-slot="no_orders"]').hidden = false;
-      }
-      loadExtra(node, customer.id);
       return node;
-    }
-
-    async function loadExtra(node, customerId) {
-      try {
-        const response = await fetch(`/pop/extra?customer_id=${customerId}`, { credentials: "same-origin" });
-        if (!response.ok) return;
-        const extra = node.querySelector('[data-slot="extra"]');
-        extra.innerHTML = await response.text();
-        extra.querySelectorAll("time[datetime]").forEach((t) => {
-          t.textContent = localTime(t.getAttribute("datetime"));
-        });
-      } catch (error) {
-        // The card is what matters; the recent calls are a bonus.
-      }
     }
 
     function showEntryFacts(entry, card) {
