@@ -14,6 +14,8 @@ for 10 %, bulk-loaded (bench/dial_bench_data.py). Then, through the service's ow
   (bench/dial_bench_load.py): "alone", one manager, 200 times; "paced", 50 managers each
   working the list (next, 0.5-1.5 s "talk", outcome, 0-1 s, next...) for ``--seconds``, about
   33 next/s, far above a real floor; "burst", all 50 at the same instant, ``--rounds`` times.
+  Each mode also reports the service process's CPU per request (next or outcome, all its
+  threads): latencies move with whatever else the machine runs, that figure hardly does.
 
 Targets (issue #7): preview < 2 s; build of 100k entries < 10 s on PostgreSQL; next p99 < 20 ms.
 """
@@ -172,16 +174,22 @@ def report(db: str, args: argparse.Namespace, url: str, load_s: float, orders: i
     tokens = asyncio.run(make_tokens(url, list(range(1, MANAGERS + 1))))
     server, base = start_server(url)
     try:
-        latencies = asyncio.run(run_load(base, built.id, tokens, args.seconds, args.rounds))
+        load = asyncio.run(
+            run_load(base, built.id, tokens, args.seconds, args.rounds, server.pid or 0)
+        )
     finally:
         server.terminate()
         server.join(10)
-    for mode, values in latencies.items():
+    for mode, values in load.latencies.items():
         ms = [v * 1000 for v in values]
         p50, p99 = pct(ms, 50), pct(ms, 99)
         who = "1 manager" if mode == "alone" else f"{MANAGERS} managers"
         print(f"next over HTTP ({mode}, {who}): {len(ms):,} calls, ", end="")
-        print(f"p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+        print(f"p50 {p50:.1f} ms, p99 {p99:.1f} ms", end="")
+        if load.requests.get(mode):
+            cost = load.cpu[mode] / load.requests[mode] * 1000
+            print(f"; the service's CPU {cost:.2f} ms a request (next or outcome)", end="")
+        print()
         verdict = "met" if p99 < 20 else "MISSED"
         verdicts.append(f"{db} next p99 {mode} < 20 ms: {verdict} ({p99:.1f} ms)")
     return verdicts

@@ -11,11 +11,15 @@ serve`` runs it, one process), 50 managers as HTTP clients with API tokens in th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
+import os
 import random
 import socket
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx2
@@ -93,25 +97,64 @@ async def _outcome(client: httpx2.AsyncClient, list_id: int, token: str, entry_i
     response.raise_for_status()
 
 
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds a process has used (user + system, all threads); None off Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Load:
+    """``next`` latencies (seconds) by mode, and what each mode cost the service: its CPU
+    seconds and the HTTP requests (next and outcome) it served, a figure other work on the
+    machine hardly moves."""
+
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)
+
+
 async def run_load(
-    base: str, list_id: int, tokens: list[str], seconds: float, rounds: int
-) -> dict[str, list[float]]:
+    base: str, list_id: int, tokens: list[str], seconds: float, rounds: int, server_pid: int = 0
+) -> Load:
     limits = httpx2.Limits(max_connections=len(tokens) * 2, max_keepalive_connections=len(tokens))
-    async with httpx2.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    sent = 0
+
+    async def count(_request: httpx2.Request) -> None:
+        nonlocal sent
+        sent += 1
+
+    load = Load()
+
+    @contextlib.contextmanager
+    def mode(name: str) -> Iterator[list[float]]:
+        cpu, before = process_cpu(server_pid) if server_pid else None, sent
+        load.latencies[name] = []
+        yield load.latencies[name]
+        after = process_cpu(server_pid) if server_pid else None
+        if cpu is not None and after is not None:
+            load.cpu[name], load.requests[name] = after - cpu, sent - before
+
+    hooks = {"request": [count]}
+    async with httpx2.AsyncClient(
+        base_url=base, limits=limits, timeout=60, event_hooks=hooks
+    ) as client:
         for token in tokens[:5]:  # warm-up: connections, prepared statements
             _, entry = await _next(client, list_id, token)
             if entry is not None:
                 await _outcome(client, list_id, token, entry)
-        alone: list[float] = []
-        for _ in range(200):
-            elapsed, entry = await _next(client, list_id, tokens[0])
-            alone.append(elapsed)
-            if entry is not None:
-                await _outcome(client, list_id, tokens[0], entry)
-        paced: list[float] = []
+        with mode("alone") as alone:
+            for _ in range(200):
+                elapsed, entry = await _next(client, list_id, tokens[0])
+                alone.append(elapsed)
+                if entry is not None:
+                    await _outcome(client, list_id, tokens[0], entry)
         deadline = time.perf_counter() + seconds
 
-        async def manager(token: str, rng: random.Random) -> None:
+        async def manager(token: str, rng: random.Random, paced: list[float]) -> None:
             await asyncio.sleep(rng.uniform(0, 1.5))
             while time.perf_counter() < deadline:
                 elapsed, entry = await _next(client, list_id, token)
@@ -122,16 +165,19 @@ async def run_load(
                 await _outcome(client, list_id, token, entry)
                 await asyncio.sleep(rng.uniform(0, 1))
 
-        await asyncio.gather(*(manager(t, random.Random(i)) for i, t in enumerate(tokens)))
-        burst: list[float] = []
-        for _ in range(rounds):
-            got = await asyncio.gather(*(_next(client, list_id, t) for t in tokens))
-            burst.extend(elapsed for elapsed, _ in got)
+        with mode("paced") as paced:
             await asyncio.gather(
-                *(
-                    _outcome(client, list_id, t, e)
-                    for t, (_, e) in zip(tokens, got, strict=True)
-                    if e
-                )
+                *(manager(t, random.Random(i), paced) for i, t in enumerate(tokens))
             )
-        return {"alone": alone, "paced": paced, "burst": burst}
+        with mode("burst") as burst:
+            for _ in range(rounds):
+                got = await asyncio.gather(*(_next(client, list_id, t) for t in tokens))
+                burst.extend(elapsed for elapsed, _ in got)
+                await asyncio.gather(
+                    *(
+                        _outcome(client, list_id, t, e)
+                        for t, (_, e) in zip(tokens, got, strict=True)
+                        if e
+                    )
+                )
+        return load

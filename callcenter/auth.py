@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, Integer, String, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
@@ -51,6 +51,23 @@ def csrf_token(conn: HTTPConnection) -> str:
     return str(token)
 
 
+# Built once: SQLAlchemy caches a statement's compiled form under a key it derives from the
+# statement object, and deriving it for a fresh statement costs more than running it. The
+# token's own row is read as plain columns: only the manager is wanted as an ORM object.
+_TOKENS = ApiToken.__table__.c
+_BY_TOKEN = (
+    select(Manager, _TOKENS.id, _TOKENS.revoked_at, _TOKENS.last_used_at)
+    .join_from(ApiToken.__table__, Manager, Manager.id == _TOKENS.manager_id)
+    .where(_TOKENS.token_hash == bindparam("token_hash", type_=String))
+)
+_BY_ID = select(Manager).where(Manager.id == bindparam("manager_id", type_=Integer))
+_TOUCH = (
+    update(ApiToken.__table__)
+    .where(_TOKENS.id == bindparam("token_id", type_=Integer))
+    .values(last_used_at=bindparam("now", type_=DateTime))
+)
+
+
 async def authenticate(conn: HTTPConnection, session: AsyncSession) -> Principal | None:
     header = conn.headers.get("authorization")
     if header:
@@ -61,7 +78,7 @@ async def authenticate(conn: HTTPConnection, session: AsyncSession) -> Principal
     manager_id = conn.session.get("manager_id")
     if manager_id is None:
         return None
-    manager = await session.get(Manager, manager_id)
+    manager = (await session.execute(_BY_ID, {"manager_id": manager_id})).scalar()
     if manager is None or not manager.is_active:
         conn.session.clear()
         return None
@@ -76,23 +93,17 @@ async def authenticate_token(session: AsyncSession, token: str) -> Principal:
 
 
 async def _from_token(session: AsyncSession, token: str) -> Principal:
-    row = (
-        await session.execute(
-            select(ApiToken, Manager)
-            .join(Manager, Manager.id == ApiToken.manager_id)
-            .where(ApiToken.token_hash == hash_token(token))
-        )
-    ).first()
+    row = (await session.execute(_BY_TOKEN, {"token_hash": hash_token(token)})).first()
     if row is None:
         raise Unauthorized("unknown API token")
-    api_token, manager = row
-    if api_token.revoked_at is not None:
+    manager, token_id, revoked_at, last_used_at = row
+    if revoked_at is not None:
         raise Unauthorized("this API token was revoked")
     if not manager.is_active:
         raise Unauthorized("the token's user is deactivated")
     now = utcnow()
-    if api_token.last_used_at is None or now - api_token.last_used_at > _TOKEN_TOUCH_EVERY:
-        api_token.last_used_at = now
+    if last_used_at is None or now - last_used_at > _TOKEN_TOUCH_EVERY:
+        await session.execute(_TOUCH, {"token_id": token_id, "now": now})
     return Principal(manager, "token")
 
 

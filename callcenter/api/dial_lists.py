@@ -160,10 +160,9 @@ async def get_dial_entry(ctx: Ctx, list_id: int, entry_id: int) -> EntryCard:
     response=NextOut,
 )
 async def next_dial_entry(ctx: Ctx, list_id: int) -> NextOut:
-    dial_list = await work.get_list(ctx.session, list_id)
-    await work.check_worker(ctx.session, ctx.principal, dial_list)
+    dial_list, held = await work.open_to_worker(ctx.session, ctx.principal, list_id)
     at = now(ctx)
-    handout = await work.next_entry(ctx.session, dial_list, ctx.principal.id, at)
+    handout = await work.hand_out(ctx.session, dial_list, ctx.principal.id, at, held)
     if handout.entry is None:
         return NextOut(card=None, reason=handout.reason, next_at=handout.next_at)
     card = await entries.entry_card(ctx.session, handout.entry, at)
@@ -171,9 +170,9 @@ async def next_dial_entry(ctx: Ctx, list_id: int) -> NextOut:
 
 
 async def _held_entry(ctx: Ctx, list_id: int, entry_id: int) -> tuple[DialList, DialListEntry]:
-    dial_list = await work.get_list(ctx.session, list_id)
-    await work.check_worker(ctx.session, ctx.principal, dial_list)
-    return dial_list, await work.get_entry(ctx.session, dial_list, entry_id)
+    dial_list, entry = await work.open_to_worker(ctx.session, ctx.principal, list_id, entry_id)
+    assert entry is not None
+    return dial_list, entry
 
 
 @router.route(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,16 +100,18 @@ def _mine(manager_id: int) -> ColumnElement[bool]:
 _LIST = bindparam("p_list", type_=Integer)
 _MANAGER = bindparam("p_manager", type_=Integer)
 _NOW = bindparam("p_now", type_=DateTime)
-_ZONES = bindparam("p_zones", expanding=True, type_=String)
+# The claim is Core on the table: an ORM UPDATE is copied on every execution, so SQLAlchemy
+# derives its cache key (a walk over the three subqueries) anew each time.
+_COLS = DialListEntry.__table__.c
 
 
-def _first(*where: ColumnElement[bool], order: tuple[Any, ...]) -> Any:
+def _first(zones: list[Any], *where: ColumnElement[bool], order: tuple[Any, ...]) -> Any:
     return (
-        select(Entry.id)
+        select(_COLS.id)
         .where(
-            Entry.list_id == _LIST,
-            Entry.state == EntryState.PENDING,
-            Entry.timezone.in_(_ZONES),
+            _COLS.list_id == _LIST,
+            _COLS.state == EntryState.PENDING,
+            _COLS.timezone.in_(zones),
             *where,
         )
         .order_by(*order)
@@ -118,27 +121,37 @@ def _first(*where: ColumnElement[bool], order: tuple[Any, ...]) -> Any:
     )
 
 
-_DUE = or_(Entry.next_attempt_at.is_(None), Entry.next_attempt_at <= _NOW)
-# A due callback (the earliest), else the manager's own first entry by priority, else the
-# common pool's: each branch is one probe of an index, and COALESCE stops at the first found.
-_CLAIM = (
-    update(Entry)
-    .where(
-        Entry.id
-        == func.coalesce(
-            _first(
-                or_(Entry.manager_id == _MANAGER, Entry.manager_id.is_(None)),
-                Entry.callback_at <= _NOW,
-                order=(Entry.callback_at, Entry.id),
+@functools.lru_cache(maxsize=64)
+def _claim_statement(zone_count: int) -> Any:
+    """The claim for ``zone_count`` open zones, as ``IN (:z0, :z1, ...)``: an expanding IN
+    would be rendered into the SQL again at each execution."""
+    zones = [bindparam(f"z{i}", type_=String) for i in range(zone_count)]
+    due = or_(_COLS.next_attempt_at.is_(None), _COLS.next_attempt_at <= _NOW)
+    # A due callback (the earliest), else the manager's own first entry by priority, else the
+    # common pool's: each branch is one probe of an index, and COALESCE stops at the first.
+    claim = (
+        update(DialListEntry.__table__)
+        .where(
+            _COLS.id
+            == func.coalesce(
+                _first(
+                    zones,
+                    or_(_COLS.manager_id == _MANAGER, _COLS.manager_id.is_(None)),
+                    _COLS.callback_at <= _NOW,
+                    order=(_COLS.callback_at, _COLS.id),
+                ),
+                _first(zones, _COLS.manager_id == _MANAGER, due, order=(_COLS.priority,)),
+                _first(zones, _COLS.manager_id.is_(None), due, order=(_COLS.priority,)),
             ),
-            _first(Entry.manager_id == _MANAGER, _DUE, order=(Entry.priority,)),
-            _first(Entry.manager_id.is_(None), _DUE, order=(Entry.priority,)),
-        ),
-        Entry.state == EntryState.PENDING,
+            _COLS.state == EntryState.PENDING,
+        )
+        .values(state=EntryState.IN_PROGRESS, locked_by_id=_MANAGER, locked_at=_NOW)
+        .returning(*DialListEntry.__table__.c)
     )
-    .values(state=EntryState.IN_PROGRESS, locked_by_id=_MANAGER, locked_at=_NOW)
-    .returning(Entry)
-)
+    # The returned row becomes the session's DialListEntry, as an ORM UPDATE's would.
+    return select(DialListEntry).from_statement(claim)
+
+
 _HELD = (
     select(Entry.id)
     .where(
@@ -151,6 +164,45 @@ _HELD = (
 )
 
 
+# ``get_list`` + ``check_worker`` + the entry asked for (or the one the manager holds) in one
+# round trip: each was a statement of its own, and a statement costs more in Python than in
+# the database. The entry comes through an outer join, so an absent one is a NULL row.
+_MEMBER = exists().where(DialListManager.list_id == _LIST, DialListManager.manager_id == _MANAGER)
+_ENTRY_ID = bindparam("p_entry", type_=Integer)
+_WORK_LIST = select(DialList, _MEMBER.label("member"))
+_WITH_ENTRY = (
+    _WORK_LIST.add_columns(Entry)
+    .outerjoin(Entry, (Entry.id == _ENTRY_ID) & (Entry.list_id == DialList.id))
+    .where(DialList.id == _LIST)
+)
+_WITH_HELD = (
+    _WORK_LIST.add_columns(Entry)
+    .outerjoin(Entry, Entry.id == _HELD.scalar_subquery())
+    .where(DialList.id == _LIST)
+)
+
+
+async def open_to_worker(
+    session: AsyncSession, principal: Principal, list_id: int, entry_id: int | None = None
+) -> tuple[DialList, DialListEntry | None]:
+    """``get_list``, ``check_worker`` and ``get_entry`` (or, without ``entry_id``, the entry
+    the worker holds, as ``next_entry`` looks it up) in one statement, with the same errors in
+    the same order."""
+    params = {"p_list": list_id, "p_manager": principal.id}
+    statement = _WITH_HELD
+    if entry_id is not None:
+        statement, params["p_entry"] = _WITH_ENTRY, entry_id
+    row = (await session.execute(statement, params)).first()
+    if row is None:
+        raise NotFound(f"no dial list with id {list_id}")
+    dial_list, member, entry = row
+    if not (principal.sees_everything or member):
+        raise Forbidden("you are not on this dial list")
+    if entry_id is not None and entry is None:
+        raise NotFound(f"no entry {entry_id} in dial list {list_id}")
+    return dial_list, entry
+
+
 async def next_entry(
     session: AsyncSession, dial_list: DialList, manager_id: int, now: dt.datetime
 ) -> Handout:
@@ -158,8 +210,22 @@ async def next_entry(
     if dial_list.status is not DialListStatus.READY:
         return Handout(None, "not_ready")
     held_id = await session.scalar(_HELD, {"p_list": dial_list.id, "p_manager": manager_id})
-    if held_id is not None:
-        return Handout(await session.get_one(Entry, held_id), "held")
+    held = None if held_id is None else await session.get_one(Entry, held_id)
+    return await hand_out(session, dial_list, manager_id, now, held)
+
+
+async def hand_out(
+    session: AsyncSession,
+    dial_list: DialList,
+    manager_id: int,
+    now: dt.datetime,
+    held: DialListEntry | None,
+) -> Handout:
+    """``next_entry`` once the held entry is known (``open_to_worker`` fetched it)."""
+    if dial_list.status is not DialListStatus.READY:
+        return Handout(None, "not_ready")
+    if held is not None:
+        return Handout(held, "held")
     settings = list_settings(dial_list)
     zones = open_zones(dial_list.timezones, now, settings.call_from, settings.call_until)
     swept = False
@@ -185,10 +251,12 @@ async def next_entry(
 async def _claim(
     session: AsyncSession, list_id: int, manager_id: int, zones: list[str], now: dt.datetime
 ) -> DialListEntry | None:
+    params: dict[str, Any] = {f"z{i}": zone for i, zone in enumerate(zones)}
+    params.update(p_list=list_id, p_manager=manager_id, p_now=now)
     claimed = await session.scalars(
-        _CLAIM,
-        {"p_list": list_id, "p_manager": manager_id, "p_now": now, "p_zones": zones},
-        execution_options={"synchronize_session": False, "populate_existing": True},
+        _claim_statement(len(zones)),
+        params,
+        execution_options={"populate_existing": True},
     )
     entry = claimed.first()
     if entry is not None:
