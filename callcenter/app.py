@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -103,6 +104,20 @@ async def start_agi(settings: Settings, router: Router) -> FastAgiServer | None:
     return server
 
 
+_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """Move what imports and startup made (modules, mappers, compiled schemas: hundreds of
+    thousands of objects that live as long as the process) out of the collector's way, so a
+    full collection does not walk them all while a phone rings. Once per process."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     screenpop_ws.install_log_redaction()
@@ -151,6 +166,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.live_listen = ListenService(settings, app.state.telephony)
         await app.state.live_listen.start()
         await app.state.telephony.start()
+        _freeze_startup_objects()
         try:
             yield
         finally:
