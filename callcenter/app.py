@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -26,7 +27,13 @@ from callcenter.api.registry import ApiRouter, openapi_document
 from callcenter.callbacks import CallbackTasks, callback_pops
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.dial_jobs import DialLists
-from callcenter.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected
+from callcenter.errors import (
+    ApiError,
+    handle_api_error,
+    handle_database_error,
+    handle_http_exception,
+    handle_unexpected,
+)
 from callcenter.live_board import LiveBoard
 from callcenter.live_listen import ListenService
 from callcenter.recording_jobs import Recordings
@@ -224,6 +231,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers={
             ApiError: handle_api_error,
             HTTPException: handle_http_exception,
+            DBAPIError: handle_database_error,
             Exception: handle_unexpected,
         },
         lifespan=lifespan,

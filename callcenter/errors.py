@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -110,6 +111,19 @@ async def handle_http_exception(_request: Request, exc: Exception) -> Response:
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     return JSONResponse(
         error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def handle_database_error(request: Request, exc: Exception) -> Response:
+    """The database restarted under this request: 503, and the pool reconnects for the next
+    one. Any other database error is a bug: on to :func:`handle_unexpected`."""
+    if not (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        raise exc
+    log.warning("the database connection was lost during %s %s", request.method, request.url.path)
+    return JSONResponse(
+        error_body("database_unavailable", "the database connection was lost; try again"),
+        status_code=503,
+        headers={"Retry-After": "1"},
     )
 
 
