@@ -768,6 +768,24 @@ DIAL: dict[str, dict[str, str]] = {
         "en": "Saved: {name}, {outcome}. N: next customer.",
     },
     "dial.outcome_failed": {"ru": "Не сохранилось: {message}", "en": "Not saved: {message}"},
+    "dial.delete_rule": {"ru": "Удалить правило", "en": "Delete the rule"},
+    "dial.delete_list": {"ru": "Удалить список", "en": "Delete the list"},
+    "dial.confirm_delete_rule": {
+        "ru": "Удалить правило «{name}»? Собранные по нему списки останутся.",
+        "en": "Delete the rule “{name}”? Lists built from it stay.",
+    },
+    "dial.confirm_delete_list": {
+        "ru": "Удалить список «{name}» со всеми его записями и итогами звонков?",
+        "en": "Delete the list “{name}” with all its entries and call outcomes?",
+    },
+    "dial.delete_failed": {"ru": "Не удалось удалить: {message}", "en": "Not deleted: {message}"},
+    "dial.edit_list": {"ru": "Изменить список", "en": "Edit the list"},
+    "dial.edit_list_hint": {
+        "ru": "Меняются название и то, как работать по списку; состав списка — нет.",
+        "en": "You can change the name and how the list is worked, not who is on it.",
+    },
+    "dial.save_changes": {"ru": "Сохранить изменения", "en": "Save the changes"},
+    "dial.list_saved": {"ru": "Список сохранён.", "en": "The list is saved."},
 }
 STRINGS.update(DIAL)
 LANGUAGES = ("ru", "en")

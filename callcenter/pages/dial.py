@@ -76,6 +76,10 @@ DIAL_JS_STRINGS = (
     "dial.rule_error.days",
     "dial.saved",
     "dial.save_failed",
+    "dial.confirm_delete_rule",
+    "dial.confirm_delete_list",
+    "dial.delete_failed",
+    "dial.list_saved",
     "dial.building",
     "dial.build_progress",
     "dial.done_of",
@@ -247,7 +251,9 @@ async def list_detail(ctx: Ctx) -> Response:
         outcomes=OUTCOMES,
         exclusions=EXCLUSIONS,
         can_work=await _can_work(ctx, list_id),
-        dial={"strings": _strings(ctx), "list_id": list_id},
+        # Renaming, changing how it is worked and deleting: the API's STAFF roles.
+        can_manage=ctx.principal.role in lists_api.STAFF,
+        dial={"strings": _strings(ctx), "list_id": list_id, "name": detail.name},
     )
 
 

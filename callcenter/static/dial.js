@@ -533,11 +533,29 @@
         history.replaceState(null, "", `/dial-rules/${ruleId}`);
         buildLink.href = `/dial-lists/new?rule_id=${ruleId}`;
         buildLink.hidden = false;
+        savedName = result.data.name;
+        deleteButton.hidden = false;
         return;
       }
       const onTree = result.status === 422 && showTreeErrors(result);
       const shown = showFieldErrors(form, result, (f) => f === "tree" || f.startsWith("tree."));
       if (!onTree && !shown) state.textContent = fmt("dial.save_failed", { message: result.message });
+    });
+
+    // Deleting a saved rule (lists built from it stay); an error goes to the form's own area.
+    const deleteButton = document.getElementById("rule-delete");
+    let savedName = data.rule ? data.rule.name : "";
+    deleteButton.addEventListener("click", async () => {
+      if (!ruleId || !confirm(fmt("dial.confirm_delete_rule", { name: savedName }))) return;
+      clearErrors(form);
+      deleteButton.disabled = true;
+      const result = await api("DELETE", `/api/v1/dial-rules/${ruleId}`);
+      if (result.ok) {
+        location.href = "/dial-rules";
+        return;
+      }
+      deleteButton.disabled = false;
+      putError(form.querySelector('[data-error-for=""]'), fmt("dial.delete_failed", { message: result.message }));
     });
 
     if (data.rule) root = rootFrom(data.rule.tree);
@@ -611,6 +629,83 @@
       button.disabled = false;
       state.textContent = "";
       showFieldErrors(form, result);
+    });
+  }
+
+  // --- a list's page: rename it, change how it is worked (PATCH), delete it -------------------
+
+  const editForm = document.getElementById("list-edit");
+  if (editForm) editList(editForm);
+
+  function editList(form) {
+    const base = `/api/v1/dial-lists/${data.list_id}`;
+    const state = document.getElementById("list-state");
+    const deleteButton = document.getElementById("list-delete");
+    const NUMBERS = ["max_attempts", "retry_delay_minutes", "lock_timeout_minutes"];
+    const TIMES = ["call_from", "call_until"];
+    let name = data.name;
+
+    // Only what changed is sent; an emptied number goes as is, for the API to name it.
+    function changes() {
+      const body = {};
+      const settings = {};
+      if (form.elements.name.value !== form.elements.name.defaultValue) body.name = form.elements.name.value;
+      TIMES.forEach((key) => {
+        const input = form.elements[key];
+        if (input.value !== input.defaultValue) settings[key] = input.value;
+      });
+      NUMBERS.forEach((key) => {
+        const input = form.elements[key];
+        if (input.value !== input.defaultValue) settings[key] = input.value === "" ? "" : Number(input.value);
+      });
+      if (Object.keys(settings).length) body.settings = settings;
+      return body;
+    }
+
+    function showSaved(item) {
+      const s = item.settings;
+      const hhmm = (value) => String(value).slice(0, 5);
+      name = item.name;
+      form.elements.name.value = form.elements.name.defaultValue = item.name;
+      TIMES.forEach((key) => { form.elements[key].value = form.elements[key].defaultValue = hhmm(s[key]); });
+      NUMBERS.forEach((key) => { form.elements[key].value = form.elements[key].defaultValue = String(s[key]); });
+      document.getElementById("dial-list-name").textContent = item.name;
+      const hours = document.querySelector('[data-setting="hours"]');
+      if (hours) hours.textContent = `${hhmm(s.call_from)}–${hhmm(s.call_until)}`;
+      NUMBERS.forEach((key) => {
+        const node = document.querySelector(`dd[data-setting="${key}"]`);
+        if (node) node.textContent = String(s[key]);
+      });
+    }
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearErrors(form);
+      state.textContent = "";
+      const button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      const result = await api("PATCH", base, changes());
+      button.disabled = false;
+      if (result.ok) {
+        showSaved(result.data);
+        state.textContent = S["dial.list_saved"];
+        return;
+      }
+      showFieldErrors(form, result);
+    });
+
+    deleteButton.addEventListener("click", async () => {
+      if (!confirm(fmt("dial.confirm_delete_list", { name: name }))) return;
+      clearErrors(form);
+      state.textContent = "";
+      deleteButton.disabled = true;
+      const result = await api("DELETE", base);
+      if (result.ok) {
+        location.href = "/dial-lists";
+        return;
+      }
+      deleteButton.disabled = false;
+      putError(form.querySelector('[data-error-for=""]'), fmt("dial.delete_failed", { message: result.message }));
     });
   }
 

@@ -126,6 +126,9 @@ def test_the_builder_edits_a_saved_rule_and_lists_the_rules(client: TestClient, 
         "tree": tree,
     }
     assert f'href="/dial-lists/new?rule_id={rule}"' in page.text
+    assert '<button type="button" class="danger" id="rule-delete">' in page.text
+    # A rule not saved yet has nothing to delete.
+    assert 'id="rule-delete" hidden>' in client.get("/dial-rules/new").text
     assert client.get("/dial-rules/999").status_code == 404
     listing = client.get("/dial-rules")
     assert f'href="/dial-rules/{rule}">rule</a>' in listing.text
@@ -254,10 +257,16 @@ def test_the_list_detail_with_exclusions_outcomes_and_managers(
     assert progress_bars(text) == [(2, 3), (2, 3)]  # the list, op1's row
     assert "09:00–21:00" in text and "поровну между менеджерами" in text
     assert f'href="/dial-lists/{list_id}/work"' in text
+    # Supervisors (as the API's PATCH and DELETE) may edit and delete it, prefilled.
+    assert '<form id="list-edit"' in text and 'id="list-delete"' in text
+    assert 'name="call_from" value="09:00"' in text
+    assert re.search(r'name="max_attempts"[^>]* value="3"', text)
+    assert page_data(text)["name"] == "Вернуть ушедших"
     # op1 sees their own row; an outsider nothing; an unknown list is a 404.
     login(client, team.op1)
     mine = client.get(f"/dial-lists/{list_id}")
     assert mine.status_code == 200
+    assert 'id="list-edit"' not in mine.text and 'id="list-delete"' not in mine.text
     assert re.findall(r'<tr data-manager-id="(\w+)">', mine.text) == [str(team.op1.id)]
     assert "Вы видите только свою строку" in mine.text
     outsider = make_user(client, "op3", Role.OPERATOR, "103")
