@@ -220,7 +220,7 @@ class LiveBoard:
         if fresh:
             async with self.sessionmaker() as session:
                 for call_id, call in fresh.items():
-                    self._customers[(pbx, call_id)] = await self._customer(session, call)
+                    self._customers[(pbx, call_id)] = await self._customer_of(session, call.number)
         touched: dict[CallKey, bool] = {}  # key -> still live
         for change in changes:
             if isinstance(change, DevicePresence):
@@ -272,11 +272,6 @@ class LiveBoard:
         for entry in self.managers.values():
             if entry["extension"] == extension and entry["device_state"] != state:
                 self.put_manager({**entry, "device_state": state}, device=True)
-
-    async def _customer(
-        self, session: AsyncSession, call: CallSnapshot
-    ) -> tuple[str | None, int | None, str | None]:
-        return await self._customer_of(session, call.number)
 
     async def _customer_of(
         self, session: AsyncSession, number: str | None
