@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from callcenter.phones import try_normalize_phone  # noqa: E402
+from callcenter.core.phones import try_normalize_phone
 from routing.decide import Caller, ManagerState, RoutingConfig, decide_route  # noqa: E402
 
 

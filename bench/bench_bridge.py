@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from panoramisk.ami_protocol import AMIProtocol  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from callcenter.call_log import CallRecorder  # noqa: E402
-from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
-from callcenter.migrate import upgrade  # noqa: E402
-from callcenter.models import Call  # noqa: E402
+from callcenter.calls.call_log import CallRecorder
+from callcenter.core.db import make_engine, make_sessionmaker
+from callcenter.core.migrate import upgrade
+from callcenter.core.models import Call
 from pbx_bridge.ami import AmiClient, AmiConfig  # noqa: E402
 from pbx_bridge.pump import EventPump  # noqa: E402
 from pbx_bridge.tracker import CallTracker  # noqa: E402

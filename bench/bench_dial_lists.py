@@ -47,12 +47,12 @@ from bench.dial_bench_data import (  # noqa: E402
     load_sqlite,
 )
 from bench.dial_bench_load import make_tokens, run_load, start_server  # noqa: E402
-from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
-from callcenter.dial_builder import DialListBuilder  # noqa: E402
-from callcenter.dial_schemas import DialListSettings  # noqa: E402
-from callcenter.migrate import upgrade  # noqa: E402
-from callcenter.models import DialList, DialListManager  # noqa: E402
-from callcenter.services.dial_rules import preview  # noqa: E402
+from callcenter.core.db import make_engine, make_sessionmaker
+from callcenter.core.migrate import upgrade
+from callcenter.core.models import DialList, DialListManager
+from callcenter.dial_lists.builder import DialListBuilder
+from callcenter.dial_lists.rules import preview
+from callcenter.dial_lists.schemas import DialListSettings
 from routing.rule_templates import TEMPLATES  # noqa: E402
 from routing.rules import parse_rule  # noqa: E402
 

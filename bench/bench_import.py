@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from callcenter.importer import import_file  # noqa: E402
-from callcenter.migrate import upgrade  # noqa: E402
-from callcenter.seed import MOBILE_PREFIXES, messy_phone  # noqa: E402
-from callcenter.settings import Settings  # noqa: E402
+from callcenter.core.migrate import upgrade
+from callcenter.core.settings import Settings
+from callcenter.csv_import.importer import import_file
+from callcenter.demo.seed import MOBILE_PREFIXES, messy_phone
 
 NAMES = ["Иван Петров", "Анна Смирнова", "Пётр Соколов", "Ольга Орлова", "Фёдор Волков"]
 CITIES = ["Москва", "Казань", "Самара", "Новосибирск"]

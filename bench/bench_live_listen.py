@@ -30,8 +30,8 @@ from typing import Any
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 
-from callcenter.live_listen import PREFERRED_CODECS
-from callcenter.live_track import SlinTrack
+from callcenter.live.listen import PREFERRED_CODECS
+from callcenter.live.track import SlinTrack
 from pbx_bridge.audiosocket import AudioSocketServer, audio_frame, hangup_frame, uuid_frame
 
 BURST_EVERY = 10

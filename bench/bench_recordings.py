@@ -41,13 +41,13 @@ from starlette.responses import FileResponse  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
 from callcenter.app import create_app  # noqa: E402
-from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
-from callcenter.migrate import upgrade  # noqa: E402
-from callcenter.models import Call, CallDirection, CallStatus, Recording, Role  # noqa: E402
-from callcenter.recording_jobs import DbJobStore  # noqa: E402
-from callcenter.schemas import ManagerIn  # noqa: E402
-from callcenter.services import managers as manager_service  # noqa: E402
-from callcenter.settings import Settings  # noqa: E402
+from callcenter.core.db import make_engine, make_sessionmaker
+from callcenter.core.migrate import upgrade
+from callcenter.core.models import Call, CallDirection, CallStatus, Recording, Role
+from callcenter.core.settings import Settings
+from callcenter.managers import service as manager_service
+from callcenter.managers.schemas import ManagerIn
+from callcenter.recordings.jobs import DbJobStore
 from recordings import audio  # noqa: E402
 from recordings.inbox import InboxMapper  # noqa: E402
 from recordings.ingest import IngestJob, IngestWorker  # noqa: E402

@@ -1,6 +1,6 @@
 """Routing decision latency over FastAGI with a large customer base.
 
-The service's FastAGI server (Router + FastAgiServer, as `callcenter serve` runs them) in a
+The service's FastAGI server (CallRouting + FastAgiServer, as `callcenter serve` runs them) in a
 child process; 200 concurrent AGI sessions from this process, each a real TCP session as
 Asterisk opens it, with callers drawn from the base (and 10 % unknown numbers). Latency =
 connect → last SET VARIABLE received. Baseline in the same run: the same decision as a classic
@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert  # noqa: E402
 
-from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
-from callcenter.migrate import upgrade  # noqa: E402
-from callcenter.models import Customer, CustomerPhone, Manager, Presence, Role  # noqa: E402
-from callcenter.routing_service import Router  # noqa: E402
-from callcenter.seed import MOBILE_PREFIXES  # noqa: E402
+from callcenter.core.db import make_engine, make_sessionmaker
+from callcenter.core.migrate import upgrade
+from callcenter.core.models import Customer, CustomerPhone, Manager, Presence, Role
+from callcenter.demo.seed import MOBILE_PREFIXES
+from callcenter.routing.service import CallRouting
 from pbx_bridge.agi import FastAgiServer  # noqa: E402
 
 BATCH = 20_000
@@ -93,8 +93,8 @@ def serve(url: str, port_out: multiprocessing.Queue) -> None:  # type: ignore[ty
             def ringing_extensions(self) -> set[str]:
                 return set()
 
-        router = Router(make_sessionmaker(engine), NoPbx(), "RU", "PJSIP")  # type: ignore[arg-type]
-        server = FastAgiServer({"route": router.route}, fallback=Router.fallback_variables)
+        router = CallRouting(make_sessionmaker(engine), NoPbx(), "RU", "PJSIP")  # type: ignore[arg-type]
+        server = FastAgiServer({"route": router.route}, fallback=CallRouting.fallback_variables)
         await server.start("127.0.0.1", 0)
         port_out.put(server.port)
         await asyncio.Event().wait()

@@ -46,10 +46,10 @@ import websockets  # noqa: E402
 from sqlalchemy import bindparam, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
-from callcenter.models import Customer, CustomerPhone, Manager, Role  # noqa: E402
-from callcenter.schemas import ManagerIn  # noqa: E402
-from callcenter.services import managers as manager_service  # noqa: E402
+from callcenter.core.db import make_engine, make_sessionmaker  # noqa: E402
+from callcenter.core.models import Customer, CustomerPhone, Manager, Role  # noqa: E402
+from callcenter.managers import service as manager_service  # noqa: E402
+from callcenter.managers.schemas import ManagerIn  # noqa: E402
 from tests.fakes.ami_server import FakeAmiServer, render  # noqa: E402
 
 DESKS = ("101", "102", "103", "104")

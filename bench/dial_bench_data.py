@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from callcenter.seed import CITIES, MOBILE_PREFIXES
+from callcenter.demo.seed import CITIES, MOBILE_PREFIXES
 
 MANAGERS = 50
 CHUNK = 50_000

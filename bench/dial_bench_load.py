@@ -27,10 +27,10 @@ import uvicorn
 from sqlalchemy import select
 
 from callcenter.app import create_app
-from callcenter.db import make_engine, make_sessionmaker
-from callcenter.models import Manager
-from callcenter.services.managers import create_token
-from callcenter.settings import Settings
+from callcenter.core.db import make_engine, make_sessionmaker
+from callcenter.core.models import Manager
+from callcenter.core.settings import Settings
+from callcenter.managers.service import create_token
 
 
 async def make_tokens(url: str, manager_ids: list[int]) -> list[str]:

@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 
-from callcenter.aggregates import average
-from callcenter.db import is_sqlite
-from callcenter.migrate import upgrade
-from callcenter.models import Customer, CustomerPhone, CustomerTag, Order, OrderItem
-from callcenter.seed import CITIES, FIRST_F, FIRST_M, LAST, MOBILE_PREFIXES, PRODUCTS
-from callcenter.services.customers import search_key
+from callcenter.core.db import is_sqlite
+from callcenter.core.migrate import upgrade
+from callcenter.core.models import Customer, CustomerPhone, CustomerTag, Order, OrderItem
+from callcenter.customers.service import search_key
+from callcenter.demo.seed import CITIES, FIRST_F, FIRST_M, LAST, MOBILE_PREFIXES, PRODUCTS
+from callcenter.orders.aggregates import average
 
 CHUNK = 20_000  # customers per transaction
 STATUSES = ["new", "approved", "assembling", "delivering", "complete", "cancelled"]

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from callcenter import migrate
-from callcenter.db import make_engine, make_sessionmaker
-from callcenter.errors import ApiError
-from callcenter.models import Manager, Role
-from callcenter.schemas import ManagerIn
-from callcenter.settings import Settings
+from callcenter.core import migrate
+from callcenter.core.db import make_engine, make_sessionmaker
+from callcenter.core.errors import ApiError
+from callcenter.core.models import Manager, Role
+from callcenter.core.settings import Settings
+from callcenter.managers.schemas import ManagerIn
 
 log = logging.getLogger("callcenter")
 
@@ -41,7 +41,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from callcenter import demo
+    from callcenter.demo import command as demo
 
     return demo.run(settings, args)
 
@@ -64,8 +64,8 @@ async def _find_manager(session: object, login: str) -> Manager | None:
 def cmd_users_add(settings: Settings, args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from callcenter.errors import from_validation_error
-    from callcenter.services import managers as service
+    from callcenter.core.errors import from_validation_error
+    from callcenter.managers import service
 
     password = args.password
     if password is None:
@@ -104,7 +104,7 @@ def cmd_users_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_tokens_create(settings: Settings, args: argparse.Namespace) -> int:
-    from callcenter.services import managers as service
+    from callcenter.managers import service
 
     async def run() -> tuple[int, str] | None:
         engine = make_engine(settings.database_url)
@@ -129,7 +129,7 @@ def cmd_tokens_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_tokens_revoke(settings: Settings, args: argparse.Namespace) -> int:
-    from callcenter.services import managers as service
+    from callcenter.managers import service
 
     async def run() -> None:
         engine = make_engine(settings.database_url)
@@ -149,7 +149,7 @@ def cmd_tokens_revoke(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    from callcenter import importer
+    from callcenter.csv_import import importer
 
     path = Path(args.file)
     if not path.is_file():
@@ -191,10 +191,32 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="web app, API, AMI bridge and AGI server")
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
     serve.set_defaults(func=cmd_serve)
-
-    demo = sub.add_parser(
-        "demo", help="the service on a fresh seeded SQLite database, with a PBX simulator"
+    _demo_arguments(
+        sub.add_parser(
+            "demo", help="the service on a fresh seeded SQLite database, with a PBX simulator"
+        )
     )
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    users = sub.add_parser("users", help="user accounts").add_subparsers(
+        dest="users", required=True
+    )
+    _users_add_arguments(users.add_parser("add", help="create a user"))
+    tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(
+        dest="tokens", required=True
+    )
+    create = tokens.add_parser("create", help="print a new API token for a user")
+    create.add_argument("login")
+    create.add_argument("--name", default="", help="what the token is for")
+    create.set_defaults(func=cmd_tokens_create)
+    revoke = tokens.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("token_id", type=int)
+    revoke.set_defaults(func=cmd_tokens_revoke)
+    _import_arguments(sub.add_parser("import", help="import CSV files"))
+    return parser
+
+
+def _demo_arguments(demo: argparse.ArgumentParser) -> None:
     demo.add_argument(
         "--customers",
         type=lambda text: int(_number_between(10, 100_000)(text)),
@@ -228,13 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=cmd_demo)
 
-    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db", required=True)
-    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
 
-    users = sub.add_parser("users", help="user accounts").add_subparsers(
-        dest="users", required=True
-    )
-    add = users.add_parser("add", help="create a user")
+def _users_add_arguments(add: argparse.ArgumentParser) -> None:
     add.add_argument("login")
     add.add_argument("--role", choices=[r.value for r in Role], default=Role.OPERATOR.value)
     add.add_argument("--extension", help="the PBX extension of the user's phone, e.g. 101")
@@ -242,25 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password", help="asked for when not given")
     add.set_defaults(func=cmd_users_add)
 
-    tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(
-        dest="tokens", required=True
-    )
-    create = tokens.add_parser("create", help="print a new API token for a user")
-    create.add_argument("login")
-    create.add_argument("--name", default="", help="what the token is for")
-    create.set_defaults(func=cmd_tokens_create)
-    revoke = tokens.add_parser("revoke", help="revoke a token by its id")
-    revoke.add_argument("token_id", type=int)
-    revoke.set_defaults(func=cmd_tokens_revoke)
 
-    imp = sub.add_parser("import", help="import CSV files")
+def _import_arguments(imp: argparse.ArgumentParser) -> None:
     imp.add_argument("kind", choices=["customers", "orders"])
     imp.add_argument("file")
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
     imp.add_argument("--max-errors", type=int, default=50, help="bad rows to print")
     imp.add_argument("--errors-csv", help="write the bad rows with their reasons to this file")
     imp.set_defaults(func=cmd_import)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,7 +30,7 @@ def _fast_password_hashing() -> Iterator[None]:
     """Real argon2, with the cheapest parameters: the suite creates hundreds of users."""
     from argon2 import PasswordHasher
 
-    from callcenter import security
+    from callcenter.core import security
 
     original = security._hasher
     security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

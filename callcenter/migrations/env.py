@@ -7,9 +7,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from callcenter.db import is_sqlite, make_engine
-from callcenter.models import Base
-from callcenter.settings import Settings
+from callcenter.core.db import is_sqlite, make_engine
+from callcenter.core.models import Base
+from callcenter.core.settings import Settings
 
 config = context.config
 target_metadata = Base.metadata

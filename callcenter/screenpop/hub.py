@@ -13,14 +13,15 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from callcenter.calls.telephony import CallKey
 
 log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
-CallKey = Hashable  # unique per PBX: the notifier uses (pbx, linkedid)
 
 
 def encode(message: Message) -> str:

@@ -22,11 +22,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.phones import try_normalize_phone
+from callcenter.core.phones import try_normalize_phone
+from callcenter.screenpop.card import managers_by_extension, pop_card
 from callcenter.screenpop.hub import Message, ScreenPopHub
-from callcenter.services.screenpop import managers_by_extension, pop_card
 from pbx_bridge.tracker import (
     CallAnswered,
+    CallChange,
     CallEnded,
     CallsMerged,
     CallSnapshot,
@@ -76,7 +77,7 @@ class ScreenPopNotifier:
         self._card_lookup = card_lookup
         self._manager_lookup = manager_lookup
         # Changes of a call that wait for its card or a manager's id, in the PBX's order.
-        self._backlog: dict[Key, list[Change]] = {}
+        self._backlog: dict[Key, list[CallChange]] = {}
         self._drains: dict[Key, asyncio.Task[None]] = {}
 
     async def __call__(self, pbx: str, changes: Sequence[Change]) -> None:
@@ -96,7 +97,7 @@ class ScreenPopNotifier:
                 self._apply(pbx, change)
 
     async def stop(self) -> None:
-        tasks = [*self._cards.values(), *self._drains.values()]
+        tasks: list[asyncio.Future[Any]] = [*self._cards.values(), *self._drains.values()]
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -113,7 +114,7 @@ class ScreenPopNotifier:
 
     # --- the fast path: everything is known ---------------------------------------------------
 
-    def _ready(self, pbx: str, change: Change) -> bool:
+    def _ready(self, pbx: str, change: CallChange) -> bool:
         if isinstance(change, DeviceRinging):
             if change.call.direction not in POPPED_DIRECTIONS:
                 return True
@@ -123,7 +124,7 @@ class ScreenPopNotifier:
             return self._cached_manager(change.extension)
         return True
 
-    def _apply(self, pbx: str, change: Change) -> None:
+    def _apply(self, pbx: str, change: CallChange) -> None:
         key = (pbx, change.call.call_id)
         if isinstance(change, DeviceRinging):
             manager_id = self._managers.get(change.extension)
@@ -142,7 +143,7 @@ class ScreenPopNotifier:
 
     # --- the slow path: a call's changes wait for its card or a manager's id ---------------
 
-    def _park(self, pbx: str, key: Key, change: Change) -> None:
+    def _park(self, pbx: str, key: Key, change: CallChange) -> None:
         self._backlog.setdefault(key, []).append(change)
         if key not in self._drains:
             task = asyncio.create_task(self._drain(pbx, key), name=f"screenpop-{key[1]}")
@@ -170,7 +171,7 @@ class ScreenPopNotifier:
             self._backlog.pop(key, None)
             self._drains.pop(key, None)
 
-    async def _prepare(self, pbx: str, change: Change) -> None:
+    async def _prepare(self, pbx: str, change: CallChange) -> None:
         if isinstance(change, CallsMerged):
             absorbed = self._drains.get((pbx, change.absorbed_id))
             if absorbed is not None:

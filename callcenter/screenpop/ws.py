@@ -14,9 +14,11 @@ from urllib.parse import urlsplit
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from callcenter.auth import Principal, authenticate, authenticate_token
-from callcenter.errors import ApiError
-from callcenter.screenpop.hub import ScreenPopHub, Subscriber
+from callcenter.core.auth import Principal, authenticate, authenticate_token
+from callcenter.core.errors import ApiError
+from callcenter.core.services import core_services
+from callcenter.screenpop.hub import Subscriber
+from callcenter.services import services_of
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ CLOSE_TRY_AGAIN = 1013  # the connection fell behind: reconnect and resync
 
 async def _principal(websocket: WebSocket) -> tuple[Principal | None, int, str]:
     token = websocket.query_params.get("token")
-    async with websocket.app.state.sessionmaker() as session:
+    async with core_services(websocket).sessionmaker() as session:
         try:
             if token is not None:
                 principal: Principal | None = await authenticate_token(session, token)
@@ -59,14 +61,15 @@ async def screenpop_socket(websocket: WebSocket) -> None:
         await websocket.accept()
         await websocket.close(code, reason[:120])
         return
-    hub: ScreenPopHub = websocket.app.state.screenpop
+    services = services_of(websocket)
+    hub = services.screenpop
     # Subscribed before the browser sees the socket open: nothing falls in between.
     # ?board=1: a supervisor's live board (ignored for operators: no board messages for them).
-    board = getattr(websocket.app.state, "live_board", None)
+    board = services.live_board
     wants_board = websocket.query_params.get("board") == "1" and principal.sees_everything
-    snapshot = board.snapshot() if board is not None and wants_board else None
+    snapshot = board.snapshot() if wants_board else None
     subscriber = hub.subscribe(principal.id, snapshot)
-    if snapshot is not None and board is not None:
+    if snapshot is not None:
         board.request_refresh()
     tasks: list[asyncio.Future[Any]] = []
     try:

@@ -10,9 +10,9 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from callcenter.app import create_app
-from callcenter.migrate import upgrade
-from callcenter.models import Role
-from callcenter.settings import Settings
+from callcenter.core.migrate import upgrade
+from callcenter.core.models import Role
+from callcenter.core.settings import Settings
 from tests.asterisk.pbx import AMI_PORT, AMI_SECRET, AMI_USERNAME
 from tests.integration.conftest import make_user
 

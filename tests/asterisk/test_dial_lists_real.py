@@ -25,7 +25,7 @@ def service(pbx: Pbx, sipp: Sipp, tmp_path: Path) -> Iterator[Service]:
 
 def take_entry(service: Service) -> tuple[str, dict[str, Any]]:
     client, sup, m101 = service.client, service.sup, service.m101
-    client.app.state.dial_lists.clock = lambda: DAYTIME  # type: ignore[attr-defined]
+    client.app.state.services.dial_lists.clock = lambda: DAYTIME  # type: ignore[attr-defined]
     customer = client.post(
         "/api/v1/customers",
         json={"name": "Иван Петров", "phones": ["8 (903) 111-22-33"]},

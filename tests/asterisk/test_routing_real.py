@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from callcenter.models import Role
+from callcenter.core.models import Role
 from tests.asterisk.pbx import Pbx, Sipp
 from tests.asterisk.service import Service, run_service, wait_until
 from tests.integration.conftest import make_user

@@ -20,11 +20,11 @@ from typing import Any
 import httpx2
 import pytest
 
-from callcenter.migrate import upgrade
-from callcenter.models import Role
-from callcenter.schemas import ManagerIn
-from callcenter.services import managers as manager_service
-from callcenter.settings import Settings
+from callcenter.core.migrate import upgrade
+from callcenter.core.models import Role
+from callcenter.core.settings import Settings
+from callcenter.managers import service as manager_service
+from callcenter.managers.schemas import ManagerIn
 from tests.conftest import require_component
 from tests.fakes.live_server import LiveServer
 from tests.fakes.threaded_ami import ThreadedAmi, wait_until
@@ -91,7 +91,7 @@ class Shop:
 
     def user(self, login: str, role: Role, extension: str | None = None, name: str = "") -> User:
         async def create() -> User:
-            async with self.live.app.state.sessionmaker() as session:
+            async with self.live.app.state.services.sessionmaker() as session:
                 body = ManagerIn(
                     login=login,
                     password=PASSWORD,

@@ -13,7 +13,7 @@ try:
 except ImportError:  # the `playwright` fixture fails (CI) or skips (locally) with the reason
     expect = None  # type: ignore[assignment]
 
-from callcenter.i18n import translate
+from callcenter.core.i18n import translate
 from tests.browser.conftest import Browser
 from tests.integration.test_demo_smoke import PASSWORD, Demo, running_demo
 

@@ -17,7 +17,7 @@ try:
 except ImportError:  # the `playwright` fixture fails (CI) or skips (locally) with the reason
     expect = None  # type: ignore[assignment]
 
-from callcenter.models import Role
+from callcenter.core.models import Role
 from tests.browser.conftest import Browser, Shop, log_in
 from tests.browser.test_workplace import originate_script
 from tests.fakes.threaded_ami import wait_until
@@ -30,7 +30,7 @@ MARIA, IVAN, PETR = "+79031234501", "+79161234567", "+79261234502"
 
 @pytest.fixture
 def team(shop: Shop) -> dict[str, Any]:
-    shop.live.app.state.dial_lists.clock = lambda: NOW
+    shop.live.app.state.services.dial_lists.clock = lambda: NOW
     admin = shop.user("admin", Role.ADMIN, name="Администратор")
     sup = shop.user("sup", Role.SUPERVISOR, "100", "Светлана Руководитель")
     anna = shop.user("anna", Role.OPERATOR, "101", "Анна Светлова")
@@ -246,7 +246,7 @@ def test_callback_time_an_order_and_why_there_is_no_one_to_call(
     page.keyboard.press("n")
     expect(message).to_contain_text("Все ваши клиенты ждут повторного звонка.")
     # At 23:00 in Moscow it is outside calling hours.
-    shop.live.app.state.dial_lists.clock = lambda: NOW.replace(hour=20)
+    shop.live.app.state.services.dial_lists.clock = lambda: NOW.replace(hour=20)
     page.keyboard.press("n")
     expect(message).to_contain_text("неподходящее время для звонка")
 

@@ -14,7 +14,7 @@ try:
 except ImportError:  # the `playwright` fixture fails (CI) or skips (locally) with the reason
     expect = None  # type: ignore[assignment]
 
-from callcenter.models import Role
+from callcenter.core.models import Role
 from tests.browser.conftest import Browser, Shop, log_in
 from tests.browser.test_workplace import DESK1, LINKEDID, PHONE, TRUNK, answer, hang_up, ring
 from tests.fakes.threaded_ami import event

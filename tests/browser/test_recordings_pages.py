@@ -17,7 +17,7 @@ try:
 except ImportError:  # the `playwright` fixture fails (CI) or skips (locally) with the reason
     expect = None  # type: ignore[assignment]
 
-from callcenter.models import Call, CallDirection, CallStatus, Role
+from callcenter.core.models import Call, CallDirection, CallStatus, Role
 from recordings.ingest import IngestJob
 from tests import wavs
 from tests.browser.conftest import Browser, Shop, log_in
@@ -30,8 +30,8 @@ def add_recording(
 ) -> None:
     """A finished call with a WAV the app's own ingest worker turns into a ready MP3."""
     app: Any = shop.live.app
-    recordings = app.state.recordings
-    inbox = Path(app.state.settings.var_dir) / "inbox"
+    recordings = app.state.services.recordings
+    inbox = Path(app.state.services.settings.var_dir) / "inbox"
     inbox.mkdir(exist_ok=True)
     # The shop's PBX prefix points nowhere: read this test's inbox instead.
     recordings.mapper.prefix = PurePosixPath(PREFIX)
@@ -39,7 +39,7 @@ def add_recording(
     wavs.tone(inbox / f"{linkedid}.wav", seconds, freq=330.0)
 
     async def run() -> None:
-        async with app.state.sessionmaker() as session:
+        async with app.state.services.sessionmaker() as session:
             start = dt.datetime(2026, 11, 20, 10, 0) + dt.timedelta(minutes=len(linkedid))
             session.add(
                 Call(

@@ -12,7 +12,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from callcenter.app import create_app
-from callcenter.settings import Settings
+from callcenter.core.settings import Settings
 
 
 class LiveServer:

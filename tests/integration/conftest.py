@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
 from callcenter.app import create_app
-from callcenter.db import is_sqlite, make_engine
-from callcenter.migrate import upgrade
-from callcenter.models import Base, Role
-from callcenter.schemas import ManagerIn
-from callcenter.services import managers as manager_service
-from callcenter.settings import Settings
+from callcenter.core.db import is_sqlite, make_engine
+from callcenter.core.migrate import upgrade
+from callcenter.core.models import Base, Role
+from callcenter.core.settings import Settings
+from callcenter.managers import service as manager_service
+from callcenter.managers.schemas import ManagerIn
 from tests.conftest import require_component, run_async
 
 PG_URL = os.environ.get(
@@ -130,7 +130,7 @@ def make_user(client: TestClient, login: str, role: Role, extension: str | None 
     app: Any = client.app
 
     async def create() -> User:
-        async with app.state.sessionmaker() as session:
+        async with app.state.services.sessionmaker() as session:
             body = ManagerIn(login=login, password=PASSWORD, role=role, extension=extension)
             manager = await manager_service.create(session, body)
             _, token = await manager_service.create_token(session, manager, "tests")
@@ -164,7 +164,7 @@ def db_call(client: TestClient, fn: Callable[[AsyncSession], Awaitable[T]]) -> T
     app: Any = client.app
 
     async def run() -> T:
-        async with app.state.sessionmaker() as session:
+        async with app.state.services.sessionmaker() as session:
             result = await fn(session)
             await session.commit()
             return result

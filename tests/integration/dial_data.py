@@ -23,8 +23,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.aggregates import refresh_customer_aggregates
-from callcenter.models import (
+from callcenter.core.models import (
     Call,
     CallDirection,
     CallStatus,
@@ -34,6 +33,7 @@ from callcenter.models import (
     Order,
     OrderStatus,
 )
+from callcenter.orders.aggregates import refresh_customer_aggregates
 
 NOW = dt.datetime(2026, 6, 15, 12, 0)
 NOW_WRAP = dt.datetime(2026, 12, 28, 12, 0)  # birthdays across the new year

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
-from callcenter.models import Call, CallDirection, CallStatus, Recording
-from callcenter.settings import Settings
+from callcenter.core.models import Call, CallDirection, CallStatus, Recording
+from callcenter.core.settings import Settings
 from recordings.ingest import IngestJob
 from tests.integration.conftest import db_call
 
@@ -29,7 +29,7 @@ def with_inbox(settings: Settings, tmp_path: Path) -> Settings:
 
 def inbox(client: TestClient) -> Path:
     app: Any = client.app
-    return Path(app.state.settings.recordings_inbox)
+    return Path(app.state.services.settings.recordings_inbox)
 
 
 def add_call(
@@ -71,7 +71,7 @@ def job(linkedid: str, name: str, answered: bool = True) -> IngestJob:
 def ingest(client: TestClient, *jobs: IngestJob) -> None:
     """Submit as the bridge listener does, and wait for the app's worker to finish."""
     app: Any = client.app
-    worker = app.state.recordings.worker
+    worker = app.state.services.recordings.worker
     worker.settle, worker.poll = 0.3, 0.05  # files here are written before the job: no waiting
     assert client.portal is not None
     for j in jobs:
@@ -88,4 +88,4 @@ def recordings(client: TestClient) -> list[Recording]:
 
 def stored_keys(client: TestClient) -> list[str]:
     app: Any = client.app
-    return list(app.state.recordings.storage.keys())
+    return list(app.state.services.recordings.storage.keys())

@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from callcenter.models import DialList, DialListStatus
+from callcenter.core.models import DialList, DialListStatus
 from tests.integration.conftest import Team, User, db_call
 from tests.integration.dial_data import NOW, phone_of, seed_list_people
 
@@ -18,7 +18,7 @@ LISTS = "/api/v1/dial-lists"
 def setup(client: TestClient, team: Team) -> dict[str, int]:
     managers = {"op1": team.op1.id, "op2": team.op2.id}
     ids = db_call(client, lambda s: seed_list_people(s, managers))
-    client.app.state.dial_lists.clock = lambda: NOW  # type: ignore[attr-defined]
+    client.app.state.services.dial_lists.clock = lambda: NOW  # type: ignore[attr-defined]
     return ids
 
 
@@ -232,7 +232,7 @@ def test_roles_and_visibility(client: TestClient, team: Team) -> None:
 
 
 def make_user_outsider(client: TestClient) -> User:
-    from callcenter.models import Role
+    from callcenter.core.models import Role
     from tests.integration.conftest import make_user
 
     return make_user(client, "op3", Role.OPERATOR, "103")
@@ -250,7 +250,7 @@ def test_a_failed_build_says_why_and_leaves_no_entries(client: TestClient, team:
     list_id = db_call(client, broken)
     portal = client.portal
     assert portal is not None
-    portal.call(lambda: client.app.state.dial_lists.build(list_id))  # type: ignore[attr-defined]
+    portal.call(lambda: client.app.state.services.dial_lists.build(list_id))  # type: ignore[attr-defined]
     failed = wait_built(client, list_id, team.supervisor)
     assert failed["status"] == DialListStatus.FAILED.value
     assert "unknown field 'nope'" in failed["error"]

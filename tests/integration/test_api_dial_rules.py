@@ -23,7 +23,7 @@ API = "/api/v1/dial-rules"
 
 
 def set_clock(client: TestClient, now: Any) -> None:
-    client.app.state.dial_lists.clock = lambda: now  # type: ignore[attr-defined]
+    client.app.state.services.dial_lists.clock = lambda: now  # type: ignore[attr-defined]
 
 
 def seeded(client: TestClient, team: Team) -> tuple[dict[str, int], dict[str, int]]:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
-from callcenter.models import Customer, CustomerPhone
+from callcenter.core.models import Customer, CustomerPhone
 from tests.integration.conftest import Team, User, db_call
 from tests.integration.test_api_dial_lists import LISTS, build, make_rule
 
@@ -21,7 +21,7 @@ MIN = dt.timedelta(minutes=1)
 class Clock:
     def __init__(self, client: TestClient, now: dt.datetime) -> None:
         self.now = now
-        client.app.state.dial_lists.clock = lambda: self.now  # type: ignore[attr-defined]
+        client.app.state.services.dial_lists.clock = lambda: self.now  # type: ignore[attr-defined]
 
     def advance(self, delta: dt.timedelta) -> None:
         self.now += delta
@@ -296,7 +296,7 @@ def test_the_periodic_sweep_releases_stale_locks(client: TestClient, team: Team)
     list_id = new_list(client, team, [team.op2])
     [op1] = workers(client, list_id, ids, team.op1)
     _, entry = op1.take()
-    jobs = client.app.state.dial_lists  # type: ignore[attr-defined]
+    jobs = client.app.state.services.dial_lists  # type: ignore[attr-defined]
     assert client.portal is not None
     assert client.portal.call(jobs.sweep) == 0
     clock.advance(31 * MIN)

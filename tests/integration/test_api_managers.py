@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
-from callcenter.models import AuditLog, Manager
+from callcenter.core.models import AuditLog, Manager
 from tests.integration.conftest import PASSWORD, Team, User, db_call, web_login
 
 ANNA = {

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
-from callcenter.models import Call, CallDirection, CallRing, CallStatus
+from callcenter.core.models import Call, CallDirection, CallRing, CallStatus
 from tests.integration.conftest import Team, User, db_call
 
 PAST = "2026-01-10T09:00:00Z"

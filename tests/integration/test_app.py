@@ -11,7 +11,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from callcenter.app import create_app
-from callcenter.settings import Settings
+from callcenter.core.settings import Settings
 from tests.integration.conftest import Team
 
 CONTRACT_PATHS = {

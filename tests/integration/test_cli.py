@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from callcenter.app import create_app
 from callcenter.cli import main
-from callcenter.settings import Settings
+from callcenter.core.settings import Settings
 
 
 @pytest.fixture

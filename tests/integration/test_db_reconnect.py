@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from starlette.testclient import TestClient
 
-from callcenter.db import make_engine
+from callcenter.core.db import make_engine
 from tests.conftest import run_async
 from tests.integration.conftest import Team, _clean
 
@@ -83,7 +83,7 @@ def db_url(postgres_url: str) -> str:
 
 def test_the_api_answers_503_once_and_then_works_again(client: TestClient, team: Team) -> None:
     assert client.get("/api/v1/customers", headers=team.admin.auth).status_code == 200
-    run_async(_kill_backends(str(client.app.state.settings.database_url)))  # type: ignore[attr-defined]
+    run_async(_kill_backends(str(client.app.state.services.settings.database_url)))  # type: ignore[attr-defined]
     failed = client.get("/api/v1/customers", headers=team.admin.auth)
     assert failed.status_code == 503, failed.text
     assert failed.json()["error"]["code"] == "database_unavailable"

@@ -14,11 +14,9 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.auth import Principal
-from callcenter.db import make_engine, make_sessionmaker
-from callcenter.dial_builder import DialListBuilder
-from callcenter.dial_schemas import DialListSettings, OutcomeIn
-from callcenter.models import (
+from callcenter.core.auth import Principal
+from callcenter.core.db import make_engine, make_sessionmaker
+from callcenter.core.models import (
     Customer,
     CustomerPhone,
     DialList,
@@ -28,8 +26,10 @@ from callcenter.models import (
     Manager,
     Role,
 )
-from callcenter.services.dial_entries import record_outcome
-from callcenter.services.dial_work import get_list, next_entry
+from callcenter.dial_lists.builder import DialListBuilder
+from callcenter.dial_lists.entries import record_outcome
+from callcenter.dial_lists.handout import get_list, next_entry
+from callcenter.dial_lists.schemas import DialListSettings, OutcomeIn
 from routing.dialing import Outcome
 
 MANAGERS = 20

@@ -14,7 +14,7 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
-from callcenter.models import ApiToken
+from callcenter.core.models import ApiToken
 from tests.integration.conftest import Team, db_call
 from tests.integration.test_api_dial_lists import LISTS, make_user_outsider
 from tests.integration.test_api_dial_work import DAWN, Clock, add_customers, new_list, workers
@@ -24,7 +24,7 @@ from tests.integration.test_api_dial_work import DAWN, Clock, add_customers, new
 def statements(client: TestClient) -> Iterator[list[str]]:
     """The statements the app sends while inside: ``SELECT``, or ``UPDATE table`` and such."""
     seen: list[str] = []
-    engine = client.app.state.engine.sync_engine  # type: ignore[attr-defined]
+    engine = client.app.state.services.engine.sync_engine  # type: ignore[attr-defined]
 
     def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
         words = sql.split()

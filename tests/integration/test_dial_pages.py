@@ -11,9 +11,9 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from callcenter.i18n import LANGUAGES, STRINGS
-from callcenter.models import Role
-from callcenter.pages.dial import DIAL_JS_STRINGS, EXCLUSIONS, OUTCOMES, SORTS
+from callcenter.core.i18n import LANGUAGES, STRINGS
+from callcenter.core.models import Role
+from callcenter.dial_lists.pages import DIAL_JS_STRINGS, EXCLUSIONS, OUTCOMES, SORTS
 from routing.rule_templates import TEMPLATES
 from routing.rules import FIELDS
 from tests.integration.conftest import Team, User, make_user

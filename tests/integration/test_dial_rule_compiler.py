@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from callcenter.db import make_engine, make_sessionmaker
-from callcenter.dial_rules import compile_rule
-from callcenter.models import Customer, Manager
+from callcenter.core.db import make_engine, make_sessionmaker
+from callcenter.core.models import Customer, Manager
+from callcenter.dial_lists.rule_compiler import compile_rule
 from routing.rule_templates import TEMPLATES
 from routing.rules import parse_rule
 from tests.conftest import run_async

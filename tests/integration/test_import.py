@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from callcenter.db import make_engine, make_sessionmaker
-from callcenter.importer import ImportFailed, import_file
-from callcenter.models import Customer, CustomerPhone, Order
-from callcenter.settings import Settings
+from callcenter.core.db import make_engine, make_sessionmaker
+from callcenter.core.models import Customer, CustomerPhone, Order
+from callcenter.core.settings import Settings
+from callcenter.csv_import.importer import ImportFailed, import_file
 from tests.conftest import run_async
 
 CUSTOMERS = """\

@@ -11,9 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from callcenter.db import make_engine
-from callcenter.migrate import alembic_config, upgrade
-from callcenter.models import Base
+from callcenter.core.db import make_engine
+from callcenter.core.migrate import alembic_config, upgrade
+from callcenter.core.models import Base
 from tests.conftest import run_async
 from tests.integration.conftest import scratch_pg_database
 

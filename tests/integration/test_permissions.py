@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
-from callcenter.models import Manager
-from callcenter.services import managers as manager_service
+from callcenter.core.models import Manager
+from callcenter.managers import service as manager_service
 from tests.integration.conftest import PASSWORD, Team, User, db_call, web_login
 from tests.integration.test_api_tasks_calls import add_call
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from starlette.testclient import TestClient
 
-from callcenter.models import CustomerPhone
+from callcenter.core.models import CustomerPhone
 
 
 def test_lookup_by_phone_uses_the_index(client: TestClient, db_url: str) -> None:
@@ -13,7 +13,7 @@ def test_lookup_by_phone_uses_the_index(client: TestClient, db_url: str) -> None
     query = CustomerPhone.__table__.select().where(CustomerPhone.phone == "+79161234567")
 
     async def plan() -> str:
-        async with app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+        async with app.state.services.sessionmaker() as session:  # type: ignore[attr-defined]
             compiled = query.compile(
                 dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
             )

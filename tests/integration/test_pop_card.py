@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from callcenter.services.screenpop import pop_card
+from callcenter.screenpop.card import pop_card
 from tests.integration.conftest import Team, db_call
 
 

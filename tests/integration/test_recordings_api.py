@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from callcenter.settings import Settings
+from callcenter.core.settings import Settings
 from tests import wavs
 from tests.integration.conftest import PASSWORD, Team, web_login
 from tests.integration.recording_support import add_call, inbox, ingest, job, with_inbox
@@ -31,7 +31,7 @@ def rec(client: TestClient, team: Team) -> dict[str, Any]:
         "items"
     ]
     app: Any = client.app
-    storage = app.state.recordings.storage
+    storage = app.state.services.recordings.storage
     [key] = list(storage.keys())
     with storage.open(key) as f:
         item["bytes"] = f.read()
@@ -189,7 +189,7 @@ def test_a_file_gone_from_storage_is_a_clear_404(
     client: TestClient, team: Team, rec: dict[str, Any]
 ) -> None:
     app: Any = client.app
-    storage = app.state.recordings.storage
+    storage = app.state.services.recordings.storage
     for key in list(storage.keys()):
         storage.delete(key)
     response = client.get(audio_url(rec), headers=team.supervisor.auth)

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
 from callcenter.app import create_app
-from callcenter.models import Recording, utcnow
-from callcenter.settings import Settings
+from callcenter.core.models import Recording, utcnow
+from callcenter.core.settings import Settings
 from recordings import audio
 from tests import wavs
 from tests.integration.conftest import Team, db_call
@@ -94,7 +94,7 @@ def test_a_corrupt_file_shows_why_in_the_api(client: TestClient, team: Team) -> 
 def test_a_missing_file_of_an_answered_call_fails_clearly(client: TestClient, team: Team) -> None:
     add_call(client, "1790000000.4", manager_id=team.op1.id)
     app: Any = client.app
-    app.state.recordings.worker.appear_within = 0.2
+    app.state.services.recordings.worker.appear_within = 0.2
     ingest(client, job("1790000000.4", "never-written.wav"))
     [rec] = recordings(client)
     assert rec.status.value == "failed"
@@ -116,7 +116,7 @@ def test_restart_during_ingest_completes_once(
     add_call(client, "1790000000.6", manager_id=team.op1.id)
     src = wavs.tone(inbox(client) / "r.wav", 2.0)
     app: Any = client.app
-    worker = app.state.recordings.worker
+    worker = app.state.services.recordings.worker
     entered, release = threading.Event(), threading.Event()
 
     def dying(sources: audio.Sources, out: Path, fmt: audio.OutputFormat) -> audio.AudioInfo:
@@ -152,7 +152,7 @@ def test_restart_during_ingest_completes_once(
         assert not src.exists()
         assert stored_keys(again) == [rec.storage_key]
         again_app: Any = again.app
-        assert again_app.state.recordings.worker.stored == 1
+        assert again_app.state.services.recordings.worker.stored == 1
 
 
 def test_retention_purges_old_recordings_files_and_rows(client: TestClient, team: Team) -> None:
@@ -175,14 +175,14 @@ def test_retention_purges_old_recordings_files_and_rows(client: TestClient, team
     backdate(old)
     app: Any = client.app
     assert client.portal is not None
-    removed = client.portal.call(app.state.recordings.purge)
+    removed = client.portal.call(app.state.services.recordings.purge)
     assert [r.recording_id for r in removed] == [old.public_id]
     assert [r.public_id for r in recordings(client)] == [new.public_id]
     assert stored_keys(client) == [new.storage_key]
     gone = client.get(f"/api/v1/recordings/{old.public_id}", headers=team.supervisor.auth)
     assert gone.status_code == 404
 
-    app.state.recordings.retention_days = 0  # keep forever
+    app.state.services.recordings.retention_days = 0  # keep forever
     backdate(new)
-    assert client.portal.call(app.state.recordings.purge) == []
+    assert client.portal.call(app.state.services.recordings.purge) == []
     assert [r.public_id for r in recordings(client)] == [new.public_id]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from callcenter.settings import Settings
+from callcenter.core.settings import Settings
 from tests import wavs
 from tests.integration.conftest import Team
 from tests.integration.recording_support import add_call, inbox, ingest, job, with_inbox

@@ -7,15 +7,15 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from callcenter.models import Customer, CustomerPhone, Order, OrderItem, OrderStatus
-from callcenter.seed import DEMO_PASSWORD, seed
+from callcenter.core.models import Customer, CustomerPhone, Order, OrderItem, OrderStatus
+from callcenter.demo.seed import DEMO_PASSWORD, seed
 
 
 def test_seeded_shop_is_consistent(client: TestClient) -> None:
     app = client.app
 
     async def run() -> dict[str, object]:
-        async with app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+        async with app.state.services.sessionmaker() as session:  # type: ignore[attr-defined]
             counts = await seed(session, customers=300, seed=3)
             await session.commit()
             spent = await session.scalar(select(func.sum(Customer.total_spent)))

@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from callcenter.cli import build_parser, cmd_serve
-from callcenter.settings import Settings
+from callcenter.core.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKER = REPO / "docker"

@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from callcenter.app import create_app
-from callcenter.settings import Settings
+from callcenter.core.settings import Settings
 from tests.fakes.threaded_ami import ThreadedAmi, wait_until
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from callcenter.models import Role
+from callcenter.core.models import Role
 from tests.fakes.threaded_ami import ThreadedAmi, chan, event, wait_until
 from tests.integration.conftest import Team, make_user
 

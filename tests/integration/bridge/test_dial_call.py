@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
-from callcenter.models import DialListEntry
+from callcenter.core.models import DialListEntry
 from tests.fakes.threaded_ami import ThreadedAmi, chan, event, wait_until
 from tests.integration.bridge.test_bridge_end_to_end import originate_script
 from tests.integration.conftest import Team, db_call
@@ -21,7 +21,7 @@ DAYTIME = dt.datetime(2026, 6, 15, 9, 0)  # 12:00 in Moscow
 
 
 def one_entry_list(client: TestClient, team: Team) -> tuple[int, dict[str, Any]]:
-    client.app.state.dial_lists.clock = lambda: DAYTIME  # type: ignore[attr-defined]
+    client.app.state.services.dial_lists.clock = lambda: DAYTIME  # type: ignore[attr-defined]
     response = client.post(
         "/api/v1/customers",
         json={"name": "Иван Петров", "phones": ["8 (903) 111-22-33"]},

@@ -10,8 +10,8 @@ from typing import Any
 
 from starlette.testclient import TestClient, WebSocketTestSession
 
-from callcenter.i18n import LANGUAGES, STRINGS
-from callcenter.pages.live import LIVE_JS_STRINGS
+from callcenter.core.i18n import LANGUAGES, STRINGS
+from callcenter.live.pages import LIVE_JS_STRINGS
 from tests.fakes.threaded_ami import T0, ThreadedAmi, chan, event, wait_until
 from tests.integration.bridge.test_screenpop_ws import (
     CUSTOMER,
@@ -36,9 +36,9 @@ MISSED_DESK = ("PJSIP/102-00000012", "1790000100.2", MISSED_ID)
 @contextmanager
 def board(client: TestClient, user: User) -> Iterator[WebSocketTestSession]:
     app: Any = client.app
-    before = app.state.screenpop.connections
+    before = app.state.services.screenpop.connections
     with client.websocket_connect(f"/ws?token={user.token}&board=1") as ws:
-        wait_until(lambda: app.state.screenpop.connections > before)
+        wait_until(lambda: app.state.services.screenpop.connections > before)
         yield ws
 
 
@@ -79,7 +79,7 @@ def test_the_board_follows_calls_presence_tasks_and_counters(
 ) -> None:
     customer = shop_customer(bridged, team)
     app: Any = bridged.app
-    app.state.live_board.clock = lambda: T0 + 100  # the fake PBX's "today"
+    app.state.services.live_board.clock = lambda: T0 + 100  # the fake PBX's "today"
     with board(bridged, team.supervisor) as ws:
         snapshot = receive(ws)
         assert snapshot["type"] == "board.snapshot"
@@ -187,8 +187,8 @@ def test_a_board_opened_mid_call_learns_who_is_calling(
     with board(bridged, team.op1) as pops:  # an operator's socket is not a board
         ami.push(*inbound(DESK1))
         assert receive(pops)["type"] == "call.ringing"
-    wait_until(lambda: (app.state.screenpop.connections == 0) and app.state.live_board.calls)
-    (entry,) = app.state.live_board.calls.values()
+    wait_until(lambda: (app.state.services.screenpop.connections == 0) and app.state.services.live_board.calls)
+    (entry,) = app.state.services.live_board.calls.values()
     assert entry["customer_id"] is None  # not looked up: nobody was watching
     with board(bridged, team.supervisor) as ws:
         assert receive(ws)["type"] == "board.snapshot"

@@ -242,7 +242,7 @@ def test_a_spy_that_never_connects_is_hung_up(
     bridged: TestClient, ami: ThreadedAmi, team: Team
 ) -> None:
     live_call(bridged, ami, team)
-    bridged.app.state.live_listen.connect_timeout = 0.5  # type: ignore[attr-defined]
+    bridged.app.state.services.live_listen.connect_timeout = 0.5  # type: ignore[attr-defined]
     _, body = start_listening(bridged, ami, team.supervisor)
     assert body["status"] == 503, body
     assert "did not connect" in body["error"]["message"]

@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from callcenter.app import create_app
-from callcenter.settings import AmiServer, Settings
+from callcenter.core.settings import AmiServer, Settings
 from tests.fakes.threaded_ami import ThreadedAmi, chan, event, wait_until
 from tests.integration.conftest import Team
 

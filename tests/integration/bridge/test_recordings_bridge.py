@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from callcenter.settings import Settings
+from callcenter.core.settings import Settings
 from tests import wavs
 from tests.fakes.threaded_ami import ThreadedAmi, chan, event, wait_until
 from tests.integration.conftest import Team
@@ -26,7 +26,7 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def bridged(bridged: TestClient) -> TestClient:
-    worker = bridged.app.state.recordings.worker  # type: ignore[attr-defined]
+    worker = bridged.app.state.services.recordings.worker  # type: ignore[attr-defined]
     worker.settle, worker.poll = 0.3, 0.05
     return bridged
 
@@ -71,7 +71,7 @@ def the_call(client: TestClient, team: Team) -> dict[str, Any]:
 def test_a_recorded_call_gets_a_ready_recording(
     bridged: TestClient, ami: ThreadedAmi, team: Team
 ) -> None:
-    inbox = Path(bridged.app.state.settings.recordings_inbox)  # type: ignore[attr-defined]
+    inbox = Path(bridged.app.state.services.settings.recordings_inbox)  # type: ignore[attr-defined]
     src = wavs.tone(inbox / "1790000000.1.wav", 6.0)
     recorded_call(ami, f"{PREFIX}/1790000000.1.wav")
     call = wait_until(lambda: (c := the_call(bridged, team)).get("has_recording") and c, 15)
@@ -91,7 +91,7 @@ def test_a_recorded_call_gets_a_ready_recording(
 def test_an_unanswered_calls_empty_file_leaves_no_recording(
     bridged: TestClient, ami: ThreadedAmi, team: Team
 ) -> None:
-    inbox = Path(bridged.app.state.settings.recordings_inbox)  # type: ignore[attr-defined]
+    inbox = Path(bridged.app.state.services.settings.recordings_inbox)  # type: ignore[attr-defined]
     src = wavs.header_only(inbox / "1790000000.1.wav")
     recorded_call(ami, f"{PREFIX}/1790000000.1.wav", answered=False)
     wait_until(lambda: not src.exists(), 15)

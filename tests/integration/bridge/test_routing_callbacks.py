@@ -16,7 +16,7 @@ REGULAR = "+79161234567"
 
 
 def route(client: TestClient, caller: str) -> dict[str, str]:
-    port = client.app.state.agi.port  # type: ignore[attr-defined]
+    port = client.app.state.services.agi.port  # type: ignore[attr-defined]
     return asyncio.run(session(port, headers(caller=caller)))
 
 

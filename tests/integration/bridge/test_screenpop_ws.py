@@ -43,7 +43,7 @@ def assert_silent(ws: WebSocketTestSession, wait: float = 0.3) -> None:
 def pops(client: TestClient, user: User) -> Iterator[WebSocketTestSession]:
     with client.websocket_connect(f"/ws?token={user.token}") as ws:
         # The hub knows the socket once the endpoint has subscribed it.
-        wait_until(lambda: client.app.state.screenpop.connections > 0)  # type: ignore[attr-defined]
+        wait_until(lambda: client.app.state.services.screenpop.connections > 0)  # type: ignore[attr-defined]
         yield ws
 
 
@@ -234,7 +234,7 @@ def test_a_reconnecting_browser_gets_the_pops_still_ringing(
     with pops(bridged, team.op1) as ws:
         ami.push(*inbound(DESK1, DESK2))
         assert receive(ws)["type"] == "call.ringing"
-    hub: Any = bridged.app.state.screenpop  # type: ignore[attr-defined]
+    hub: Any = bridged.app.state.services.screenpop  # type: ignore[attr-defined]
     wait_until(lambda: hub.connections == 0)
     with pops(bridged, team.op1) as ws:
         replay = receive(ws)
@@ -324,7 +324,7 @@ def test_a_recorded_asterisk_ring_group_trace(
 
 
 def test_a_socket_that_falls_behind_is_closed_to_resync(client: TestClient, team: Team) -> None:
-    hub: Any = client.app.state.screenpop  # type: ignore[attr-defined]
+    hub: Any = client.app.state.services.screenpop  # type: ignore[attr-defined]
     with pops(client, team.op1) as ws:
 
         async def flood() -> None:  # in one go: the socket's sender gets no turn in between

@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from callcenter.aggregates import average
-from callcenter.models import Customer, CustomerTag
-from callcenter.services.customers import search_key, segment
+from callcenter.core.models import Customer, CustomerTag
+from callcenter.customers.service import search_key, segment
+from callcenter.orders.aggregates import average
 
 NOW = dt.datetime(2026, 11, 25, 12, 0)
 

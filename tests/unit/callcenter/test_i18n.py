@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from callcenter.i18n import LANGUAGES, STRINGS, translate
-from callcenter.pages.common import JS_STRINGS
+from callcenter.core.i18n import LANGUAGES, STRINGS, translate
+from callcenter.core.pages import JS_STRINGS, feature_dirs
 
-TEMPLATES = Path(__file__).resolve().parents[3] / "callcenter" / "templates"
+TEMPLATES = [path for folder in feature_dirs("templates") for path in folder.glob("*.html")]
 # t("key") and t('key'), not the computed ones (t("presence." ~ status)).
 _KEY = re.compile(r"""\bt\(\s*["']([\w.]+)["']""")
 # Computed keys: prefix -> the values it is completed with.
@@ -27,7 +27,7 @@ COMPUTED = {
 
 def used_keys() -> set[str]:
     keys: set[str] = set(JS_STRINGS)
-    for path in TEMPLATES.glob("*.html"):
+    for path in TEMPLATES:
         keys |= {k for k in _KEY.findall(path.read_text(encoding="utf-8")) if k[-1] != "."}
     for prefix, values in COMPUTED.items():
         keys |= {prefix + v for v in values}
@@ -39,6 +39,12 @@ def test_key_exists_in_every_language(key: str) -> None:
     assert key in STRINGS, key
     for lang in LANGUAGES:
         assert STRINGS[key].get(lang), (key, lang)
+
+
+def test_every_template_is_read() -> None:
+    package = Path(__file__).resolve().parents[3] / "callcenter"
+    assert sorted(TEMPLATES) == sorted(package.glob("*/templates/*.html"))
+    assert len(TEMPLATES) > 20
 
 
 def test_russian_is_the_default_and_cyrillic() -> None:

@@ -8,7 +8,7 @@ import time
 import pytest
 from aiortc.mediastreams import MediaStreamError
 
-from callcenter.live_track import FRAME_BYTES, SlinTrack
+from callcenter.live.track import FRAME_BYTES, SlinTrack
 
 A = b"\x01\x00" * 160
 B = b"\x02\x00" * 160

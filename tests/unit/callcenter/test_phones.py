@@ -1,6 +1,6 @@
 import pytest
 
-from callcenter.phones import InvalidPhone, is_extension, normalize_phone, try_normalize_phone
+from callcenter.core.phones import InvalidPhone, is_extension, normalize_phone, try_normalize_phone
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 from unittest import mock
 
-from callcenter.security import (
+from callcenter.core.security import (
     LoginRateLimiter,
     csrf_matches,
     hash_password,
@@ -37,7 +37,7 @@ def test_csrf_compare() -> None:
 
 def test_rate_limiter_blocks_per_login_and_per_address() -> None:
     clock = mock.Mock(return_value=1000.0)
-    with mock.patch("callcenter.security.time.monotonic", clock):
+    with mock.patch("callcenter.core.security.time.monotonic", clock):
         limiter = LoginRateLimiter(max_failures=3, window_seconds=60)
         for _ in range(3):
             assert limiter.retry_after("10.0.0.1", "anna") == 0

@@ -1,0 +1,19 @@
+"""The calls feature: the call log's API, and the PBX connections. They connect after every
+other feature listens, and disconnect before the features that listen stop."""
+
+from __future__ import annotations
+
+from callcenter.calls import api
+from callcenter.core.feature import Feature
+from callcenter.services import Services
+
+
+async def start(services: Services) -> None:
+    await services.telephony.start()
+
+
+async def stop(services: Services) -> None:
+    await services.telephony.stop()
+
+
+feature = Feature[Services]("calls", api=[api.router], start=start, stop=stop)

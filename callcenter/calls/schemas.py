@@ -1,0 +1,76 @@
+"""The call log and click-to-call in the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+from callcenter.core.models import (
+    CallDirection,
+    CallStatus,
+    RecordingStatus,
+)
+from callcenter.core.schemas import PageQuery, Strict
+
+# --- calls ----------------------------------------------------------------------------------
+
+
+class CallOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    pbx: str
+    linkedid: str
+    direction: CallDirection
+    phone: str | None
+    caller_id_raw: str | None
+    customer_id: int | None
+    manager_id: int | None
+    rang_manager_ids: list[int]
+    route: str | None
+    started_at: dt.datetime
+    answered_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    wait_seconds: int | None
+    talk_seconds: int | None
+    status: CallStatus | None
+    status_reason: str | None
+    has_recording: bool = Field(default=False, description="a recording is ready to play")
+    recording_id: str | None = Field(
+        default=None, description="the call's recording (GET /recordings/{id}); a ready one first"
+    )
+    recording_status: RecordingStatus | None = None
+    recording_error: str | None = Field(
+        default=None, description="why the recording failed (missing, corrupt...)"
+    )
+
+
+class CallQuery(PageQuery):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: dt.datetime | None = Field(default=None, alias="from")
+    until: dt.datetime | None = None
+    manager_id: int | None = None
+    customer_id: int | None = None
+    direction: CallDirection | None = None
+    status: CallStatus | None = None
+    has_recording: bool | None = None
+
+
+class OriginateIn(Strict):
+    manager_id: int | None = Field(default=None, description="defaults to the caller")
+    phone: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class OriginateOut(BaseModel):
+    call_id: str = Field(description="the Linkedid the call log and the WebSocket will use")
+    status: Literal["manager_answered"]
+    phone: str
+    customer_id: int | None

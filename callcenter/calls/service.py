@@ -1,0 +1,118 @@
+"""The call log as operators and supervisors read it."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.calls.schemas import CallOut, CallQuery, OriginateIn, OriginateOut
+from callcenter.calls.telephony import OriginateFailed, PbxUnavailable, Telephony
+from callcenter.core.auth import Principal
+from callcenter.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceUnavailable
+from callcenter.core.models import Call, CallRing, Manager, to_utc_naive
+from callcenter.core.paging import fetch_page
+from callcenter.core.phones import InvalidPhone, normalize_phone
+from callcenter.core.schemas import Page
+from callcenter.customers.service import find_by_phone
+from callcenter.recordings.service import calls_out, has_ready_recording
+
+
+def took_part(manager_id: int) -> ColumnElement[bool]:
+    """Calls a manager answered or whose phone rang for."""
+    return or_(
+        Call.manager_id == manager_id,
+        exists().where(CallRing.call_id == Call.id, CallRing.manager_id == manager_id),
+    )
+
+
+async def get_visible(session: AsyncSession, principal: Principal, call_id: int) -> Call:
+    call = await session.get(Call, call_id)
+    if call is None:
+        raise NotFound(f"no call with id {call_id}")
+    if not principal.sees_everything and not (
+        call.manager_id == principal.id or principal.id in call.rang_manager_ids
+    ):
+        raise Forbidden("this call is in another manager's log")
+    return call
+
+
+async def list_calls(session: AsyncSession, principal: Principal, q: CallQuery) -> Page[CallOut]:
+    query = select(Call)
+    if not principal.sees_everything:
+        if q.manager_id is not None and q.manager_id != principal.id:
+            raise Forbidden("operators see their own call log only")
+        query = query.where(took_part(principal.id))
+    elif q.manager_id is not None:
+        query = query.where(took_part(q.manager_id))
+    if q.from_ is not None:
+        query = query.where(Call.started_at >= to_utc_naive(q.from_))
+    if q.until is not None:
+        query = query.where(Call.started_at < to_utc_naive(q.until))
+    if q.customer_id is not None:
+        query = query.where(Call.customer_id == q.customer_id)
+    if q.direction is not None:
+        query = query.where(Call.direction == q.direction)
+    if q.status is not None:
+        query = query.where(Call.status == q.status)
+    if q.has_recording is not None:
+        recorded = has_ready_recording()
+        query = query.where(recorded if q.has_recording else ~recorded)
+    rows, total = await fetch_page(session, query, q, Call.started_at.desc(), Call.id.desc())
+    return Page(items=await calls_out(session, rows), total=total, limit=q.limit, offset=q.offset)
+
+
+def _caller_id(name: str | None, number: str) -> str:
+    """What the manager's phone shows while it rings: the customer being called."""
+    if not name:
+        return number
+    clean = "".join(ch for ch in name if ch not in '"<>\r\n')[:60]
+    return f'"{clean}" <{number}>'
+
+
+async def originate(
+    session: AsyncSession,
+    principal: Principal,
+    telephony: Telephony,
+    body: OriginateIn,
+    region: str,
+) -> OriginateOut:
+    """Click-to-call: the manager's phone rings first; when it answers, the customer's."""
+    manager_id = body.manager_id if body.manager_id is not None else principal.id
+    if manager_id != principal.id and not principal.sees_everything:
+        raise Forbidden("operators can only place calls from their own phone")
+    manager = await session.get(Manager, manager_id)
+    if manager is None:
+        raise Invalid("manager_id", f"no manager with id {manager_id}")
+    if not manager.extension:
+        raise Invalid("manager_id", f"{manager.login} has no extension to ring")
+    try:
+        phone = normalize_phone(body.phone, region)
+    except InvalidPhone as exc:
+        raise Invalid("phone", str(exc)) from None
+    customer = await find_by_phone(session, phone)
+    customer_id = customer.id if customer else None
+    digits = phone.lstrip("+")
+    caller_id = _caller_id(customer.name if customer else None, digits)
+    # Do not hold a database connection while a phone rings.
+    await session.commit()
+    try:
+        call_id = await telephony.originate(
+            manager.extension,
+            digits,
+            caller_id,
+            variables={
+                "CRM_CUSTOMER_ID": str(customer_id or ""),
+                "CRM_MANAGER_ID": str(manager.id),
+            },
+        )
+    except PbxUnavailable as exc:
+        raise ServiceUnavailable(f"cannot place the call: {exc}", code="pbx_unavailable") from None
+    except OriginateFailed as exc:
+        raise Conflict(
+            f"the call was not placed: {exc.reason}",
+            code="originate_failed",
+            details={"call_id": exc.call_id, "reason": exc.reason},
+        ) from None
+    return OriginateOut(
+        call_id=call_id, status="manager_answered", phone=phone, customer_id=customer_id
+    )

@@ -1,0 +1,1 @@
+"""``callcenter import``: customers and orders from CSV files."""

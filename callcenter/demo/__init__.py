@@ -1,0 +1,1 @@
+"""``callcenter demo``: a seeded shop driven by the PBX simulator."""

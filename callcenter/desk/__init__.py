@@ -1,0 +1,1 @@
+"""The desk: an operator's start page."""

@@ -1,0 +1,1 @@
+"""The supervisors' live board, and listening to a live call in the browser."""

@@ -1,0 +1,50 @@
+"""The supervisors' live board: calls, managers, callbacks and today's counters, kept live by
+``static/live.js`` over ``/ws?board=1`` (see callcenter/live_board.py)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from callcenter.core.api import Ctx
+from callcenter.core.errors import Forbidden
+from callcenter.core.i18n import translate
+from callcenter.core.pages import language, page, show
+
+# Strings live.js needs, on top of the workplace's.
+LIVE_JS_STRINGS = (
+    "live.ringing",
+    "live.talking",
+    "live.listen",
+    "live.stop",
+    "live.listening",
+    "live.listen_failed",
+    "live.no_calls",
+    "live.no_tasks",
+    "live.overdue",
+    "live.unknown",
+    "direction.in",
+    "direction.out",
+    "direction.internal",
+    "presence.available",
+    "presence.busy",
+    "presence.break",
+    "presence.offline",
+    "unit.seconds",
+)
+
+
+@page
+async def live_board(ctx: Ctx) -> Response:
+    if not ctx.principal.sees_everything:
+        raise Forbidden("the live board is for supervisors and admins")
+    lang = language(ctx.request)
+    return await show(
+        ctx,
+        "live.html",
+        nav="live",
+        live_strings={key: translate(key, lang) for key in LIVE_JS_STRINGS},
+    )
+
+
+routes = [Route("/live", live_board, methods=["GET"])]

@@ -1,0 +1,1 @@
+"""Managers, the users: accounts, roles, presence, API tokens, logging in."""

@@ -1,0 +1,1 @@
+"""Orders with item rows; every write keeps the customer's aggregates true."""

@@ -1,1 +1,0 @@
-"""Business logic: plain async functions over a session; no HTTP here."""

@@ -1,0 +1,1 @@
+"""Tasks and missed-call callbacks, with deadlines."""

@@ -1,0 +1,135 @@
+"""Missed calls become callback tasks with a deadline; a later conversation closes them.
+
+A listener on the call log: it sees each batch after it is stored. One open callback per
+number: a repeated missed call updates it instead of piling up tasks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.core.models import Call, CallDirection, CallStatus, Customer, Task, utcnow
+from callcenter.routing.settings import load_routing_settings
+from callcenter.screenpop.hub import ScreenPopHub
+from pbx_bridge.tracker import CallEnded, Change
+
+log = logging.getLogger(__name__)
+
+CALLBACK = "callback"
+DEFAULT_GROUP = "default"
+TaskListener = Callable[[Task, str], Awaitable[None]]
+
+
+class CallbackTasks:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+        # Told of each callback created ("created") or closed ("closed"): screen-pops.
+        self.listeners: list[TaskListener] = []
+
+    async def __call__(self, pbx: str, changes: Sequence[Change]) -> None:
+        ended = [c.call.call_id for c in changes if isinstance(c, CallEnded)]
+        if not ended:
+            return
+        events: list[tuple[Task, str]] = []
+        async with self.sessionmaker() as session, session.begin():
+            calls = await session.scalars(
+                select(Call).where(Call.pbx == pbx, Call.linkedid.in_(ended))
+            )
+            for call in calls:
+                events.extend(await self._handle(session, call))
+        for task, what in events:
+            for listener in self.listeners:
+                try:
+                    await listener(task, what)
+                except Exception:
+                    log.exception("a callback-task listener failed")
+
+    async def _handle(self, session: AsyncSession, call: Call) -> list[tuple[Task, str]]:
+        if not call.phone or call.status is None:
+            return []
+        open_task = (
+            await session.scalars(
+                select(Task)
+                .where(Task.kind == CALLBACK, Task.phone == call.phone, Task.done_at.is_(None))
+                .order_by(Task.id)
+                .limit(1)
+            )
+        ).first()
+        talked = call.status is CallStatus.ANSWERED
+        if talked and call.direction in (CallDirection.IN, CallDirection.OUT):
+            if open_task is None:
+                return []
+            open_task.done_at = utcnow()
+            open_task.note = _append(open_task.note, f"closed by call {call.id}")
+            return [(open_task, "closed")]
+        missed = call.direction is CallDirection.IN and call.status in (
+            CallStatus.MISSED,
+            CallStatus.BUSY,
+        )
+        if not missed:
+            return []
+        if open_task is not None:
+            open_task.call_id = call.id
+            open_task.note = _append(open_task.note, f"missed again at {_hhmm(call.started_at)}")
+            return []
+        settings = await load_routing_settings(session)
+        customer = await session.get(Customer, call.customer_id) if call.customer_id else None
+        who = customer.name if customer else call.phone
+        task = Task(
+            title=f"Перезвонить: {who}",
+            kind=CALLBACK,
+            note=f"missed call at {_hhmm(call.started_at)}",
+            customer_id=call.customer_id,
+            call_id=call.id,
+            phone=call.phone,
+            assignee_id=customer.manager_id if customer else None,
+            group_name=None if customer and customer.manager_id else DEFAULT_GROUP,
+            deadline=utcnow() + dt.timedelta(minutes=settings.callback_deadline_minutes),
+        )
+        session.add(task)
+        await session.flush()
+        return [(task, "created")]
+
+
+def _hhmm(value: dt.datetime) -> str:
+    return f"{value:%Y-%m-%d %H:%M} UTC"
+
+
+def _append(note: str, line: str) -> str:
+    return f"{note}\n{line}".strip()[-2000:]
+
+
+def callback_pops(
+    hub: ScreenPopHub, sessionmaker: async_sessionmaker[AsyncSession]
+) -> TaskListener:
+    """A new callback pops to its assignee, or to everyone connected for a group callback."""
+
+    async def pop(task: Task, what: str) -> None:
+        if what != "created":
+            return
+        async with sessionmaker() as session:
+            call = await session.get(Call, task.call_id) if task.call_id else None
+        hub.notify(
+            None if task.assignee_id is None else [task.assignee_id],
+            {
+                "type": "task.created",
+                "call_id": call.linkedid if call else None,
+                "task": {
+                    "id": task.id,
+                    "title": task.title,
+                    "kind": task.kind,
+                    "phone": task.phone,
+                    "customer_id": task.customer_id,
+                    "assignee_id": task.assignee_id,
+                    "group_name": task.group_name,
+                    "deadline": task.deadline.isoformat() + "Z" if task.deadline else None,
+                },
+            },
+        )
+
+    return pop
