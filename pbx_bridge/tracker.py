@@ -238,8 +238,11 @@ class CallTracker:
                 call.legs[u].external for u in self._bridges.get(leg.bridge, ()) if u in call.legs
             )
         ]
-        best = (bridged or legs or [None])[-1]
-        return None if best is None else (best.channel.uniqueid, best.channel.name)
+        candidates = bridged or legs
+        if not candidates:
+            return None
+        best = candidates[-1]
+        return best.channel.uniqueid, best.channel.name
 
     # --- input ------------------------------------------------------------------------------
 
