@@ -173,7 +173,13 @@ class _Call:
     originate_failure: str | None = None
     originated: bool = False
 
-    def snapshot(self, **extra: object) -> CallSnapshot:
+    def snapshot(
+        self,
+        *,
+        ended_at: float | None = None,
+        status: Status | None = None,
+        status_reason: str | None = None,
+    ) -> CallSnapshot:
         return CallSnapshot(
             call_id=self.id,
             direction=self.direction,
@@ -184,7 +190,9 @@ class _Call:
             answered_at=self.answered_at,
             route=self.route,
             recordings=tuple(self.recordings),
-            **extra,  # type: ignore[arg-type]
+            ended_at=ended_at,
+            status=status,
+            status_reason=status_reason,
         )
 
 
