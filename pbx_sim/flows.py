@@ -153,29 +153,10 @@ class Dialplan:
         pbx, loop = self.pbx, asyncio.get_running_loop()
         a.application = "Dial"
         a.app_data = f"{'&'.join(targets)},{int(self.config.ring_timeout)},t"
-        legs: list[Chan] = []
-        for target in targets:
-            tech, _, ext = target.partition("/")
-            if tech.upper() != "PJSIP" or ext not in pbx.extensions:
-                continue  # no such endpoint: CHANUNAVAIL, and no channel at all
-            b = pbx.new_channel(f"PJSIP/{ext}", call=pbx.calls[a.linkedid], context="from-managers")
-            b.exten = a.exten
-            pbx.set_caller(b, a.exten, "", (a.caller_num, a.caller_name))
-            legs.append(b)
+        legs = self._dial_legs(a, targets)
         if not legs:
             return "CHANUNAVAIL", None
-        rings: list[Ring] = []
-        for b in legs:
-            pbx.emit_dial("DialBegin", a, b, ("DialString", b.device.partition("/")[2]))
-            if plan.outcome == "busy" or pbx.in_use(b.extension or ""):
-                pbx.hangup_request(b, 17, 486)
-                pbx.emit_dial("DialEnd", a, b, ("DialStatus", "BUSY"))
-                pbx.hangup(b, 17, 486)
-                continue
-            b.application, b.app_data = "AppDial", "(Outgoing Line)"
-            pbx.set_state(b, RINGING)
-            pbx.emit_dial("DialState", a, b, ("DialStatus", "RINGING"))
-            rings.append(pbx.start_ringing(b))
+        rings = self._ring_legs(a, legs, plan)
         if not rings:
             return "BUSY", None
         if plan.outcome == "answer":  # one of the phones that ring picks up
@@ -188,25 +169,66 @@ class Dialplan:
         for ring in rings:
             pbx.rings.pop(ring.chan.uniqueid, None)
         if winner is not None:
-            w = winner.chan
-            pbx.set_state(w, UP)
-            pbx.emit_dial("DialEnd", a, w, ("DialStatus", "ANSWER"))
-            for ring in rings:
-                if ring is not winner:
-                    pbx.emit_dial("DialEnd", a, ring.chan, ("DialStatus", "CANCEL"))
-                    pbx.hangup(ring.chan, 26)
-            if a.state != UP:
-                pbx.set_state(a, UP)
-            pbx.bridge(w, a)
-            return "ANSWER", w
+            self._connect(a, winner, rings)
+            return "ANSWER", winner.chan
         gone = loop.time() >= deadline - 0.01
+        self._stop_ringing(a, rings, gone)
+        return ("GONE" if gone else "NOANSWER"), None
+
+    def _dial_legs(self, a: Chan, targets: list[str]) -> list[Chan]:
+        """A channel for each target that is a known phone; unknown ones get none at all."""
+        pbx = self.pbx
+        legs: list[Chan] = []
+        for target in targets:
+            tech, _, ext = target.partition("/")
+            if tech.upper() != "PJSIP" or ext not in pbx.extensions:
+                continue  # no such endpoint: CHANUNAVAIL, and no channel at all
+            b = pbx.new_channel(f"PJSIP/{ext}", call=pbx.calls[a.linkedid], context="from-managers")
+            b.exten = a.exten
+            pbx.set_caller(b, a.exten, "", (a.caller_num, a.caller_name))
+            legs.append(b)
+        return legs
+
+    def _ring_legs(self, a: Chan, legs: list[Chan], plan: Plan) -> list[Ring]:
+        """DialBegin on every leg; the busy ones hang up at once, the others start ringing."""
+        pbx = self.pbx
+        rings: list[Ring] = []
+        for b in legs:
+            pbx.emit_dial("DialBegin", a, b, ("DialString", b.device.partition("/")[2]))
+            if plan.outcome == "busy" or pbx.in_use(b.extension or ""):
+                pbx.hangup_request(b, 17, 486)
+                pbx.emit_dial("DialEnd", a, b, ("DialStatus", "BUSY"))
+                pbx.hangup(b, 17, 486)
+                continue
+            b.application, b.app_data = "AppDial", "(Outgoing Line)"
+            pbx.set_state(b, RINGING)
+            pbx.emit_dial("DialState", a, b, ("DialStatus", "RINGING"))
+            rings.append(pbx.start_ringing(b))
+        return rings
+
+    def _connect(self, a: Chan, winner: Ring, rings: list[Ring]) -> None:
+        """The leg that answered is bridged with ``a``; the other phones stop ringing."""
+        pbx = self.pbx
+        w = winner.chan
+        pbx.set_state(w, UP)
+        pbx.emit_dial("DialEnd", a, w, ("DialStatus", "ANSWER"))
+        for ring in rings:
+            if ring is not winner:
+                pbx.emit_dial("DialEnd", a, ring.chan, ("DialStatus", "CANCEL"))
+                pbx.hangup(ring.chan, 26)
+        if a.state != UP:
+            pbx.set_state(a, UP)
+        pbx.bridge(w, a)
+
+    def _stop_ringing(self, a: Chan, rings: list[Ring], gone: bool) -> None:
+        """Nobody answered: every leg ends, cancelled if the caller (``a``) is ``gone``."""
+        pbx = self.pbx
         if gone:
             pbx.hangup_request(a, 127, 487)
         for ring in rings:
             status = "CANCEL" if gone else "NOANSWER"
             pbx.emit_dial("DialEnd", a, ring.chan, ("DialStatus", status))
             pbx.hangup(ring.chan, 127 if gone else 0, 500 if gone else None)
-        return ("GONE" if gone else "NOANSWER"), None
 
     def _cdr(self, a: Chan, dest: Chan | None, call: Call, disposition: str) -> None:
         fmt = "%Y-%m-%d %H:%M:%S"
