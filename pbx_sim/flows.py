@@ -63,6 +63,45 @@ def parse_callerid(value: str) -> tuple[str, str]:
     return ("", text) if text.lstrip("+").isdigit() else (text, "")
 
 
+@dataclass
+class _Originate:
+    """One Originate action as the dialplan reads it, and its OriginateResponse (sent once)."""
+
+    pbx: Pbx
+    action: Action
+    channel: str
+    context: str
+    exten: str
+    cid_name: str
+    cid_num: str
+    timeout: float  # seconds the manager's phone rings
+    result: Callable[[bool], None]
+    send_response: bool  # Async: true; otherwise only ``result`` hears of the outcome
+    responded: bool = False
+
+    def respond(self, success: bool, reason: int, chan: Chan | None = None) -> None:
+        self.responded = True
+        self.result(success)
+        if not self.send_response:
+            return
+        fields = [
+            ("ActionID", self.action.action_id),
+            ("Response", "Success" if success else "Failure"),
+            ("Channel", chan.name if chan and success else self.channel),
+            ("Context", self.context),
+            ("Exten", self.exten),
+            ("Reason", str(reason)),
+            ("Uniqueid", chan.uniqueid if chan and success else UNKNOWN),
+            ("CallerIDNum", self.cid_num or UNKNOWN),
+            ("CallerIDName", self.cid_name or UNKNOWN),
+        ]
+        if chan is not None and success:
+            fields += [
+                (f"ChanVariable({chan.name})", f"{k}={v}") for k, v in chan.variables.items()
+            ]
+        self.pbx.emit_event(event("OriginateResponse", fields))
+
+
 class Dialplan:
     def __init__(self, pbx: Pbx, config: DialplanConfig, rng: random.Random) -> None:
         self.pbx = pbx
@@ -288,77 +327,79 @@ class Dialplan:
         result: Callable[[bool], None],
         send_response: bool,
     ) -> None:
-        pbx, loop = self.pbx, asyncio.get_running_loop()
-        channel = action.get("Channel")
-        context = action.get("Context") or self.config.originate_context
-        exten = action.get("Exten")
+        request = self._read_originate(action, result, send_response)
+        m = await self._ring_manager(call, request, plan)
+        if m is not None:
+            await self._manager_dials(call, m, request.exten, customer)
+
+    def _read_originate(
+        self, action: Action, result: Callable[[bool], None], send_response: bool
+    ) -> _Originate:
         cid_name, cid_num = parse_callerid(action.get("CallerID"))
         try:
             timeout = max(1.0, int(action.get("Timeout") or "30000") / 1000)
         except ValueError:
             timeout = 30.0
+        return _Originate(
+            pbx=self.pbx,
+            action=action,
+            channel=action.get("Channel"),
+            context=action.get("Context") or self.config.originate_context,
+            exten=action.get("Exten"),
+            cid_name=cid_name,
+            cid_num=cid_num,
+            timeout=timeout,
+            result=result,
+            send_response=send_response,
+        )
 
-        responded = False
-
-        def respond(success: bool, reason: int, chan: Chan | None = None) -> None:
-            nonlocal responded
-            responded = True
-            result(success)
-            if not send_response:
-                return
-            fields = [
-                ("ActionID", action.action_id),
-                ("Response", "Success" if success else "Failure"),
-                ("Channel", chan.name if chan and success else channel),
-                ("Context", context),
-                ("Exten", exten),
-                ("Reason", str(reason)),
-                ("Uniqueid", chan.uniqueid if chan and success else UNKNOWN),
-                ("CallerIDNum", cid_num or UNKNOWN),
-                ("CallerIDName", cid_name or UNKNOWN),
-            ]
-            if chan is not None and success:
-                fields += [
-                    (f"ChanVariable({chan.name})", f"{k}={v}") for k, v in chan.variables.items()
-                ]
-            pbx.emit_event(event("OriginateResponse", fields))
-
-        tech, _, ext = channel.partition("/")
+    async def _ring_manager(self, call: Call, request: _Originate, plan: Plan) -> Chan | None:
+        """The first leg: ring the manager's phone; the answered channel, or None (responded
+        with the failure's reason)."""
+        pbx, action, respond = self.pbx, request.action, request.respond
+        tech, _, ext = request.channel.partition("/")
         if tech.upper() != "PJSIP" or ext not in pbx.extensions or action.get("Application"):
             respond(False, 0)  # no such phone (or an application we do not run)
-            return
+            return None
         m = pbx.new_channel(
-            f"PJSIP/{ext}", call, uniqueid=action.get("ChannelId") or None, context=context
+            f"PJSIP/{ext}", call, uniqueid=action.get("ChannelId") or None, context=request.context
         )
         for item in action.all("Variable"):
             key, _, value = item.partition("=")
             if key in m.variables:
                 m.variables[key] = value
+        cid_num, cid_name = request.cid_num, request.cid_name
         pbx.set_caller(m, cid_num, cid_name, (cid_num or UNKNOWN, cid_name or UNKNOWN))
         pbx.emit_dial("DialBegin", None, m, ("DialString", ext))
         if pbx.in_use(ext):
             respond(False, 5)
             pbx.hangup(m, 17, 486)
-            return
+            return None
         pbx.emit_dial("DialState", None, m, ("DialStatus", "RINGING"))
         pbx.set_state(m, RINGING)
         ring = pbx.start_ringing(m)
         if plan.outcome == "answer":
             pbx.auto_answer(ring, plan.answer_after)
         try:
-            done, _ = await asyncio.wait([ring.answered], timeout=timeout)
+            done, _ = await asyncio.wait([ring.answered], timeout=request.timeout)
         except asyncio.CancelledError:  # hung up (AMI Hangup) while it rang
-            if not responded:
+            if not request.responded:
                 respond(False, 1)
             raise
         pbx.rings.pop(m.uniqueid, None)
         if not done:
             respond(False, 3)
             pbx.hangup(m, 19, 480)
-            return
+            return None
         pbx.set_state(m, UP)
         pbx.emit_dial("DialEnd", None, m, ("DialStatus", "ANSWER"))
         respond(True, 4, m)
+        return m
+
+    async def _manager_dials(self, call: Call, m: Chan, exten: str, customer: Plan) -> None:
+        """[from-managers] after the manager answered: record, then Dial the customer (or a
+        colleague's extension) and talk."""
+        pbx, loop = self.pbx, asyncio.get_running_loop()
         m.exten, m.priority = exten, 1
         if not exten.isdigit():
             pbx.hangup(m, 16)
