@@ -220,9 +220,6 @@ class CallTracker:
         """Extensions whose phones ring for a call right now."""
         return {ext for call in self._calls.values() for ext in call.ringing}
 
-    def call_of(self, uniqueid: str) -> str | None:
-        return self._by_uniqueid.get(uniqueid)
-
     def live_call(self, call_id: str) -> CallSnapshot | None:
         call = self._calls.get(call_id)
         return None if call is None else call.snapshot()
