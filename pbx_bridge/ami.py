@@ -75,6 +75,9 @@ class AmiConfig:
 class AmiProtocol(AMIProtocol):  # type: ignore[misc]
     """panoramisk's protocol with incremental UTF-8 decoding and per-message isolation."""
 
+    # Set to None by panoramisk's __init__, to the banner's version once it is read.
+    version: str | None
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -367,4 +370,4 @@ class AmiClient:
         response = await self.send_action(action)
         if not response.success:
             raise AmiError(str(response.get("Message") or "Originate refused"))
-        return response  # type: ignore[no-any-return]
+        return response

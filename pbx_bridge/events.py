@@ -8,7 +8,7 @@ or a plain dict) and returns a typed event, ``None`` for events we do not use, o
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -250,86 +250,139 @@ def parse_event(message: Mapping[str, Any], received_at: float = 0.0) -> Event |
         raise MalformedEvent("message without an Event header")
     stamp = h.get("Timestamp")
     ts = float(stamp) if stamp and stamp.replace(".", "", 1).isdigit() else received_at
-    key = name.lower()
-    if key == "newchannel":
-        return Newchannel(ts, h.channel(name))
-    if key == "newstate":
-        return Newstate(ts, h.channel(name))
-    if key == "newcallerid":
-        return NewCallerid(ts, h.channel(name))
-    if key == "dialbegin":
-        return DialBegin(
-            ts, h.optional_channel(name, ""), h.channel(name, "Dest"), h.get("DialString")
-        )
-    if key == "dialend":
-        return DialEnd(
-            ts,
-            h.optional_channel(name, ""),
-            h.channel(name, "Dest"),
-            h.require("DialStatus", name).upper(),
-        )
-    if key == "bridgeenter":
-        return BridgeEnter(ts, h.channel(name), h.require("BridgeUniqueid", name))
-    if key == "bridgeleave":
-        return BridgeLeave(ts, h.channel(name), h.require("BridgeUniqueid", name))
-    if key == "hangup":
-        return Hangup(ts, h.channel(name), _int(h.get("Cause")), h.get("Cause-txt"))
-    if key == "varset":
-        return VarSet(ts, h.channel(name), h.require("Variable", name), h.get("Value"))
-    if key == "mixmonitorstart":
-        return MixMonitorStart(ts, h.channel(name))
-    if key == "mixmonitorstop":
-        return MixMonitorStop(ts, h.channel(name))
-    if key == "blindtransfer":
-        return BlindTransfer(
-            ts,
-            h.get("Result"),
-            h.channel(name, "Transferer"),
-            h.optional_channel(name, "Transferee"),
-            h.get("Extension"),
-        )
-    if key == "attendedtransfer":
-        return AttendedTransfer(
-            ts,
-            h.get("Result"),
-            h.channel(name, "OrigTransferer"),
-            h.optional_channel(name, "SecondTransferer"),
-            h.optional_channel(name, "Transferee"),
-            h.optional_channel(name, "TransferTarget"),
-        )
-    if key == "devicestatechange":
-        return DeviceStateChange(ts, h.require("Device", name), h.require("State", name))
-    if key == "extensionstatus":
-        return ExtensionStatus(
-            ts,
-            h.require("Exten", name),
-            h.get("Context"),
-            _int(h.require("Status", name), -1),
-            h.get("StatusText"),
-        )
-    if key == "originateresponse":
-        return OriginateResponse(
-            ts,
-            h.get("ActionID"),
-            h.get("Response").lower() == "success",
-            _int(h.get("Reason")),
-            h.get("Channel"),
-            h.get("Uniqueid"),
-            h.get("Linkedid"),
-        )
-    if key == "coreshowchannel":
-        return CoreShowChannel(
-            ts,
-            h.channel(name),
-            h.get("BridgeId"),
-            h.get("Application"),
-            _duration(h.get("Duration")),
-        )
-    if key == "fullybooted":
-        return FullyBooted(ts)
-    if key == "shutdown":
-        return Shutdown(ts, h.get("Restart").lower() in ("true", "yes", "1"))
-    return None
+    parser = _PARSERS.get(name.lower())
+    return None if parser is None else parser(h, name, ts)
+
+
+# A parser gets the headers, the event's name as sent (for error messages) and its time.
+_Parser = Callable[[_Headers, str, float], Event]
+
+
+def _channel_only(cls: type[ChannelEvent]) -> _Parser:
+    """The parser of an event that carries nothing but its channel."""
+
+    def parse(h: _Headers, name: str, ts: float) -> Event:
+        return cls(ts, h.channel(name))
+
+    return parse
+
+
+def _dial_begin(h: _Headers, name: str, ts: float) -> Event:
+    return DialBegin(ts, h.optional_channel(name, ""), h.channel(name, "Dest"), h.get("DialString"))
+
+
+def _dial_end(h: _Headers, name: str, ts: float) -> Event:
+    return DialEnd(
+        ts,
+        h.optional_channel(name, ""),
+        h.channel(name, "Dest"),
+        h.require("DialStatus", name).upper(),
+    )
+
+
+def _bridge_enter(h: _Headers, name: str, ts: float) -> Event:
+    return BridgeEnter(ts, h.channel(name), h.require("BridgeUniqueid", name))
+
+
+def _bridge_leave(h: _Headers, name: str, ts: float) -> Event:
+    return BridgeLeave(ts, h.channel(name), h.require("BridgeUniqueid", name))
+
+
+def _hangup(h: _Headers, name: str, ts: float) -> Event:
+    return Hangup(ts, h.channel(name), _int(h.get("Cause")), h.get("Cause-txt"))
+
+
+def _var_set(h: _Headers, name: str, ts: float) -> Event:
+    return VarSet(ts, h.channel(name), h.require("Variable", name), h.get("Value"))
+
+
+def _blind_transfer(h: _Headers, name: str, ts: float) -> Event:
+    return BlindTransfer(
+        ts,
+        h.get("Result"),
+        h.channel(name, "Transferer"),
+        h.optional_channel(name, "Transferee"),
+        h.get("Extension"),
+    )
+
+
+def _attended_transfer(h: _Headers, name: str, ts: float) -> Event:
+    return AttendedTransfer(
+        ts,
+        h.get("Result"),
+        h.channel(name, "OrigTransferer"),
+        h.optional_channel(name, "SecondTransferer"),
+        h.optional_channel(name, "Transferee"),
+        h.optional_channel(name, "TransferTarget"),
+    )
+
+
+def _device_state_change(h: _Headers, name: str, ts: float) -> Event:
+    return DeviceStateChange(ts, h.require("Device", name), h.require("State", name))
+
+
+def _extension_status(h: _Headers, name: str, ts: float) -> Event:
+    return ExtensionStatus(
+        ts,
+        h.require("Exten", name),
+        h.get("Context"),
+        _int(h.require("Status", name), -1),
+        h.get("StatusText"),
+    )
+
+
+def _originate_response(h: _Headers, name: str, ts: float) -> Event:
+    return OriginateResponse(
+        ts,
+        h.get("ActionID"),
+        h.get("Response").lower() == "success",
+        _int(h.get("Reason")),
+        h.get("Channel"),
+        h.get("Uniqueid"),
+        h.get("Linkedid"),
+    )
+
+
+def _core_show_channel(h: _Headers, name: str, ts: float) -> Event:
+    return CoreShowChannel(
+        ts,
+        h.channel(name),
+        h.get("BridgeId"),
+        h.get("Application"),
+        _duration(h.get("Duration")),
+    )
+
+
+def _fully_booted(h: _Headers, name: str, ts: float) -> Event:
+    return FullyBooted(ts)
+
+
+def _shutdown(h: _Headers, name: str, ts: float) -> Event:
+    return Shutdown(ts, h.get("Restart").lower() in ("true", "yes", "1"))
+
+
+# Lower-cased AMI event name -> its parser; events not listed here are not used (None).
+_PARSERS: dict[str, _Parser] = {
+    "newchannel": _channel_only(Newchannel),
+    "newstate": _channel_only(Newstate),
+    "newcallerid": _channel_only(NewCallerid),
+    "dialbegin": _dial_begin,
+    "dialend": _dial_end,
+    "bridgeenter": _bridge_enter,
+    "bridgeleave": _bridge_leave,
+    "hangup": _hangup,
+    "varset": _var_set,
+    "mixmonitorstart": _channel_only(MixMonitorStart),
+    "mixmonitorstop": _channel_only(MixMonitorStop),
+    "blindtransfer": _blind_transfer,
+    "attendedtransfer": _attended_transfer,
+    "devicestatechange": _device_state_change,
+    "extensionstatus": _extension_status,
+    "originateresponse": _originate_response,
+    "coreshowchannel": _core_show_channel,
+    "fullybooted": _fully_booted,
+    "shutdown": _shutdown,
+}
 
 
 def _duration(value: str) -> int:

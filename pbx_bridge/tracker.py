@@ -173,7 +173,13 @@ class _Call:
     originate_failure: str | None = None
     originated: bool = False
 
-    def snapshot(self, **extra: object) -> CallSnapshot:
+    def snapshot(
+        self,
+        *,
+        ended_at: float | None = None,
+        status: Status | None = None,
+        status_reason: str | None = None,
+    ) -> CallSnapshot:
         return CallSnapshot(
             call_id=self.id,
             direction=self.direction,
@@ -184,7 +190,9 @@ class _Call:
             answered_at=self.answered_at,
             route=self.route,
             recordings=tuple(self.recordings),
-            **extra,  # type: ignore[arg-type]
+            ended_at=ended_at,
+            status=status,
+            status_reason=status_reason,
         )
 
 
@@ -212,9 +220,6 @@ class CallTracker:
         """Extensions whose phones ring for a call right now."""
         return {ext for call in self._calls.values() for ext in call.ringing}
 
-    def call_of(self, uniqueid: str) -> str | None:
-        return self._by_uniqueid.get(uniqueid)
-
     def live_call(self, call_id: str) -> CallSnapshot | None:
         call = self._calls.get(call_id)
         return None if call is None else call.snapshot()
@@ -238,8 +243,11 @@ class CallTracker:
                 call.legs[u].external for u in self._bridges.get(leg.bridge, ()) if u in call.legs
             )
         ]
-        best = (bridged or legs or [None])[-1]
-        return None if best is None else (best.channel.uniqueid, best.channel.name)
+        candidates = bridged or legs
+        if not candidates:
+            return None
+        best = candidates[-1]
+        return best.channel.uniqueid, best.channel.name
 
     # --- input ------------------------------------------------------------------------------
 

@@ -88,62 +88,79 @@ async def run_agi(
     session_timeout: float = 5.0,
 ) -> AgiResult:
     """One FastAGI session against ``agi://host:port/script``."""
-    hostport = url.split("://", 1)[-1].partition("/")[0]
-    host, _, port_text = hostport.rpartition(":")
-    if not host:
-        host, port_text = hostport, "4573"
+    host, port_text = _host_and_port(url)
     try:
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(host.strip("[]"), int(port_text)), connect_timeout
+            asyncio.open_connection(host, int(port_text)), connect_timeout
         )
     except (OSError, TimeoutError, ValueError) as exc:
         log.warning("FastAGI %s: cannot connect (%s); AGISTATUS=FAILURE", url, exc)
         return AgiResult("FAILURE")
-    variables: dict[str, str] = {}
-    commands: list[str] = []
-    status = "SUCCESS"
+    session = _Session()
     try:
         writer.write(("".join(f"{k}: {v}\n" for k, v in env) + "\n").encode("utf-8"))
         await writer.drain()
         async with asyncio.timeout(session_timeout):
-            while True:
-                line = await reader.readline()
-                if not line:
-                    break  # the script is done
-                command = line.decode("utf-8", errors="replace").strip()
-                if not command:
-                    continue
-                commands.append(command)
-                verb = command.upper()
-                if verb.startswith("SET VARIABLE "):
-                    parsed = parse_set_variable(command[len("SET VARIABLE ") :])
-                    if parsed is None:
-                        writer.write(b"520 Invalid command syntax.\n")
-                    else:
-                        variables[parsed[0]] = parsed[1]
-                        writer.write(b"200 result=1\n")
-                elif verb.startswith("HANGUP"):
-                    writer.write(b"200 result=1\n")
-                    status = "HANGUP"
-                elif (
-                    verb.startswith("ANSWER")
-                    or verb.startswith("NOOP")
-                    or verb.startswith("VERBOSE")
-                ):
-                    writer.write(b"200 result=0\n")
-                else:
-                    writer.write(b"510 Invalid or unknown command\n")
-                await writer.drain()
+            await _answer_commands(session, reader, writer)
     except TimeoutError:
         log.warning(
             "FastAGI %s: no end of session in %.0f s; AGISTATUS=FAILURE", url, session_timeout
         )
-        status = "FAILURE"
+        session.status = "FAILURE"
     except (ConnectionError, OSError) as exc:
         log.warning("FastAGI %s: connection broke (%s)", url, exc)
-        status = "FAILURE" if not commands else status
+        session.status = "FAILURE" if not session.commands else session.status
     finally:
         with contextlib.suppress(Exception):
             writer.close()
             await writer.wait_closed()
-    return AgiResult(status, variables, tuple(commands))
+    return AgiResult(session.status, session.variables, tuple(session.commands))
+
+
+def _host_and_port(url: str) -> tuple[str, str]:
+    """``agi://[::1]:4573/route`` → ("::1", "4573"); the port is 4573 when none is given."""
+    hostport = url.split("://", 1)[-1].partition("/")[0]
+    host, _, port_text = hostport.rpartition(":")
+    if not host:
+        host, port_text = hostport, "4573"
+    return host.strip("[]"), port_text
+
+
+@dataclass
+class _Session:
+    """What one FastAGI session did so far."""
+
+    variables: dict[str, str] = field(default_factory=dict)
+    commands: list[str] = field(default_factory=list)
+    status: str = "SUCCESS"
+
+    def reply(self, command: str) -> bytes:
+        """Asterisk's answer to one AGI command, noting what the command did."""
+        self.commands.append(command)
+        verb = command.upper()
+        if verb.startswith("SET VARIABLE "):
+            parsed = parse_set_variable(command[len("SET VARIABLE ") :])
+            if parsed is None:
+                return b"520 Invalid command syntax.\n"
+            self.variables[parsed[0]] = parsed[1]
+            return b"200 result=1\n"
+        if verb.startswith("HANGUP"):
+            self.status = "HANGUP"
+            return b"200 result=1\n"
+        if verb.startswith(("ANSWER", "NOOP", "VERBOSE")):
+            return b"200 result=0\n"
+        return b"510 Invalid or unknown command\n"
+
+
+async def _answer_commands(
+    session: _Session, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    """Answer the server's commands until it closes the connection (the script is done)."""
+    while True:
+        line = await reader.readline()
+        if not line:
+            return
+        command = line.decode("utf-8", errors="replace").strip()
+        if command:
+            writer.write(session.reply(command))
+            await writer.drain()

@@ -63,6 +63,45 @@ def parse_callerid(value: str) -> tuple[str, str]:
     return ("", text) if text.lstrip("+").isdigit() else (text, "")
 
 
+@dataclass
+class _Originate:
+    """One Originate action as the dialplan reads it, and its OriginateResponse (sent once)."""
+
+    pbx: Pbx
+    action: Action
+    channel: str
+    context: str
+    exten: str
+    cid_name: str
+    cid_num: str
+    timeout: float  # seconds the manager's phone rings
+    result: Callable[[bool], None]
+    send_response: bool  # Async: true; otherwise only ``result`` hears of the outcome
+    responded: bool = False
+
+    def respond(self, success: bool, reason: int, chan: Chan | None = None) -> None:
+        self.responded = True
+        self.result(success)
+        if not self.send_response:
+            return
+        fields = [
+            ("ActionID", self.action.action_id),
+            ("Response", "Success" if success else "Failure"),
+            ("Channel", chan.name if chan and success else self.channel),
+            ("Context", self.context),
+            ("Exten", self.exten),
+            ("Reason", str(reason)),
+            ("Uniqueid", chan.uniqueid if chan and success else UNKNOWN),
+            ("CallerIDNum", self.cid_num or UNKNOWN),
+            ("CallerIDName", self.cid_name or UNKNOWN),
+        ]
+        if chan is not None and success:
+            fields += [
+                (f"ChanVariable({chan.name})", f"{k}={v}") for k, v in chan.variables.items()
+            ]
+        self.pbx.emit_event(event("OriginateResponse", fields))
+
+
 class Dialplan:
     def __init__(self, pbx: Pbx, config: DialplanConfig, rng: random.Random) -> None:
         self.pbx = pbx
@@ -153,29 +192,10 @@ class Dialplan:
         pbx, loop = self.pbx, asyncio.get_running_loop()
         a.application = "Dial"
         a.app_data = f"{'&'.join(targets)},{int(self.config.ring_timeout)},t"
-        legs: list[Chan] = []
-        for target in targets:
-            tech, _, ext = target.partition("/")
-            if tech.upper() != "PJSIP" or ext not in pbx.extensions:
-                continue  # no such endpoint: CHANUNAVAIL, and no channel at all
-            b = pbx.new_channel(f"PJSIP/{ext}", call=pbx.calls[a.linkedid], context="from-managers")
-            b.exten = a.exten
-            pbx.set_caller(b, a.exten, "", (a.caller_num, a.caller_name))
-            legs.append(b)
+        legs = self._dial_legs(a, targets)
         if not legs:
             return "CHANUNAVAIL", None
-        rings: list[Ring] = []
-        for b in legs:
-            pbx.emit_dial("DialBegin", a, b, ("DialString", b.device.partition("/")[2]))
-            if plan.outcome == "busy" or pbx.in_use(b.extension or ""):
-                pbx.hangup_request(b, 17, 486)
-                pbx.emit_dial("DialEnd", a, b, ("DialStatus", "BUSY"))
-                pbx.hangup(b, 17, 486)
-                continue
-            b.application, b.app_data = "AppDial", "(Outgoing Line)"
-            pbx.set_state(b, RINGING)
-            pbx.emit_dial("DialState", a, b, ("DialStatus", "RINGING"))
-            rings.append(pbx.start_ringing(b))
+        rings = self._ring_legs(a, legs, plan)
         if not rings:
             return "BUSY", None
         if plan.outcome == "answer":  # one of the phones that ring picks up
@@ -188,25 +208,66 @@ class Dialplan:
         for ring in rings:
             pbx.rings.pop(ring.chan.uniqueid, None)
         if winner is not None:
-            w = winner.chan
-            pbx.set_state(w, UP)
-            pbx.emit_dial("DialEnd", a, w, ("DialStatus", "ANSWER"))
-            for ring in rings:
-                if ring is not winner:
-                    pbx.emit_dial("DialEnd", a, ring.chan, ("DialStatus", "CANCEL"))
-                    pbx.hangup(ring.chan, 26)
-            if a.state != UP:
-                pbx.set_state(a, UP)
-            pbx.bridge(w, a)
-            return "ANSWER", w
+            self._connect(a, winner, rings)
+            return "ANSWER", winner.chan
         gone = loop.time() >= deadline - 0.01
+        self._stop_ringing(a, rings, gone)
+        return ("GONE" if gone else "NOANSWER"), None
+
+    def _dial_legs(self, a: Chan, targets: list[str]) -> list[Chan]:
+        """A channel for each target that is a known phone; unknown ones get none at all."""
+        pbx = self.pbx
+        legs: list[Chan] = []
+        for target in targets:
+            tech, _, ext = target.partition("/")
+            if tech.upper() != "PJSIP" or ext not in pbx.extensions:
+                continue  # no such endpoint: CHANUNAVAIL, and no channel at all
+            b = pbx.new_channel(f"PJSIP/{ext}", call=pbx.calls[a.linkedid], context="from-managers")
+            b.exten = a.exten
+            pbx.set_caller(b, a.exten, "", (a.caller_num, a.caller_name))
+            legs.append(b)
+        return legs
+
+    def _ring_legs(self, a: Chan, legs: list[Chan], plan: Plan) -> list[Ring]:
+        """DialBegin on every leg; the busy ones hang up at once, the others start ringing."""
+        pbx = self.pbx
+        rings: list[Ring] = []
+        for b in legs:
+            pbx.emit_dial("DialBegin", a, b, ("DialString", b.device.partition("/")[2]))
+            if plan.outcome == "busy" or pbx.in_use(b.extension or ""):
+                pbx.hangup_request(b, 17, 486)
+                pbx.emit_dial("DialEnd", a, b, ("DialStatus", "BUSY"))
+                pbx.hangup(b, 17, 486)
+                continue
+            b.application, b.app_data = "AppDial", "(Outgoing Line)"
+            pbx.set_state(b, RINGING)
+            pbx.emit_dial("DialState", a, b, ("DialStatus", "RINGING"))
+            rings.append(pbx.start_ringing(b))
+        return rings
+
+    def _connect(self, a: Chan, winner: Ring, rings: list[Ring]) -> None:
+        """The leg that answered is bridged with ``a``; the other phones stop ringing."""
+        pbx = self.pbx
+        w = winner.chan
+        pbx.set_state(w, UP)
+        pbx.emit_dial("DialEnd", a, w, ("DialStatus", "ANSWER"))
+        for ring in rings:
+            if ring is not winner:
+                pbx.emit_dial("DialEnd", a, ring.chan, ("DialStatus", "CANCEL"))
+                pbx.hangup(ring.chan, 26)
+        if a.state != UP:
+            pbx.set_state(a, UP)
+        pbx.bridge(w, a)
+
+    def _stop_ringing(self, a: Chan, rings: list[Ring], gone: bool) -> None:
+        """Nobody answered: every leg ends, cancelled if the caller (``a``) is ``gone``."""
+        pbx = self.pbx
         if gone:
             pbx.hangup_request(a, 127, 487)
         for ring in rings:
             status = "CANCEL" if gone else "NOANSWER"
             pbx.emit_dial("DialEnd", a, ring.chan, ("DialStatus", status))
             pbx.hangup(ring.chan, 127 if gone else 0, 500 if gone else None)
-        return ("GONE" if gone else "NOANSWER"), None
 
     def _cdr(self, a: Chan, dest: Chan | None, call: Call, disposition: str) -> None:
         fmt = "%Y-%m-%d %H:%M:%S"
@@ -266,77 +327,79 @@ class Dialplan:
         result: Callable[[bool], None],
         send_response: bool,
     ) -> None:
-        pbx, loop = self.pbx, asyncio.get_running_loop()
-        channel = action.get("Channel")
-        context = action.get("Context") or self.config.originate_context
-        exten = action.get("Exten")
+        request = self._read_originate(action, result, send_response)
+        m = await self._ring_manager(call, request, plan)
+        if m is not None:
+            await self._manager_dials(call, m, request.exten, customer)
+
+    def _read_originate(
+        self, action: Action, result: Callable[[bool], None], send_response: bool
+    ) -> _Originate:
         cid_name, cid_num = parse_callerid(action.get("CallerID"))
         try:
             timeout = max(1.0, int(action.get("Timeout") or "30000") / 1000)
         except ValueError:
             timeout = 30.0
+        return _Originate(
+            pbx=self.pbx,
+            action=action,
+            channel=action.get("Channel"),
+            context=action.get("Context") or self.config.originate_context,
+            exten=action.get("Exten"),
+            cid_name=cid_name,
+            cid_num=cid_num,
+            timeout=timeout,
+            result=result,
+            send_response=send_response,
+        )
 
-        responded = False
-
-        def respond(success: bool, reason: int, chan: Chan | None = None) -> None:
-            nonlocal responded
-            responded = True
-            result(success)
-            if not send_response:
-                return
-            fields = [
-                ("ActionID", action.action_id),
-                ("Response", "Success" if success else "Failure"),
-                ("Channel", chan.name if chan and success else channel),
-                ("Context", context),
-                ("Exten", exten),
-                ("Reason", str(reason)),
-                ("Uniqueid", chan.uniqueid if chan and success else UNKNOWN),
-                ("CallerIDNum", cid_num or UNKNOWN),
-                ("CallerIDName", cid_name or UNKNOWN),
-            ]
-            if chan is not None and success:
-                fields += [
-                    (f"ChanVariable({chan.name})", f"{k}={v}") for k, v in chan.variables.items()
-                ]
-            pbx.emit_event(event("OriginateResponse", fields))
-
-        tech, _, ext = channel.partition("/")
+    async def _ring_manager(self, call: Call, request: _Originate, plan: Plan) -> Chan | None:
+        """The first leg: ring the manager's phone; the answered channel, or None (responded
+        with the failure's reason)."""
+        pbx, action, respond = self.pbx, request.action, request.respond
+        tech, _, ext = request.channel.partition("/")
         if tech.upper() != "PJSIP" or ext not in pbx.extensions or action.get("Application"):
             respond(False, 0)  # no such phone (or an application we do not run)
-            return
+            return None
         m = pbx.new_channel(
-            f"PJSIP/{ext}", call, uniqueid=action.get("ChannelId") or None, context=context
+            f"PJSIP/{ext}", call, uniqueid=action.get("ChannelId") or None, context=request.context
         )
         for item in action.all("Variable"):
             key, _, value = item.partition("=")
             if key in m.variables:
                 m.variables[key] = value
+        cid_num, cid_name = request.cid_num, request.cid_name
         pbx.set_caller(m, cid_num, cid_name, (cid_num or UNKNOWN, cid_name or UNKNOWN))
         pbx.emit_dial("DialBegin", None, m, ("DialString", ext))
         if pbx.in_use(ext):
             respond(False, 5)
             pbx.hangup(m, 17, 486)
-            return
+            return None
         pbx.emit_dial("DialState", None, m, ("DialStatus", "RINGING"))
         pbx.set_state(m, RINGING)
         ring = pbx.start_ringing(m)
         if plan.outcome == "answer":
             pbx.auto_answer(ring, plan.answer_after)
         try:
-            done, _ = await asyncio.wait([ring.answered], timeout=timeout)
+            done, _ = await asyncio.wait([ring.answered], timeout=request.timeout)
         except asyncio.CancelledError:  # hung up (AMI Hangup) while it rang
-            if not responded:
+            if not request.responded:
                 respond(False, 1)
             raise
         pbx.rings.pop(m.uniqueid, None)
         if not done:
             respond(False, 3)
             pbx.hangup(m, 19, 480)
-            return
+            return None
         pbx.set_state(m, UP)
         pbx.emit_dial("DialEnd", None, m, ("DialStatus", "ANSWER"))
         respond(True, 4, m)
+        return m
+
+    async def _manager_dials(self, call: Call, m: Chan, exten: str, customer: Plan) -> None:
+        """[from-managers] after the manager answered: record, then Dial the customer (or a
+        colleague's extension) and talk."""
+        pbx, loop = self.pbx, asyncio.get_running_loop()
         m.exten, m.priority = exten, 1
         if not exten.isdigit():
             pbx.hangup(m, 16)

@@ -9,8 +9,9 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypedDict, Unpack
 
 from pbx_sim.channels import (
     RING,
@@ -29,6 +30,19 @@ from pbx_sim.wire import Headers
 log = logging.getLogger(__name__)
 
 TRUNK = "PJSIP/trunk"
+
+
+class ChanText(TypedDict, total=False):
+    """The text fields of a :class:`Chan` that ``Pbx.new_channel`` takes as keywords."""
+
+    caller_num: str
+    caller_name: str
+    connected_num: str
+    connected_name: str
+    context: str
+    exten: str
+    application: str
+    app_data: str
 
 
 @dataclass(eq=False)
@@ -84,7 +98,13 @@ class Pbx:
     # --- channels ---------------------------------------------------------------------------
 
     def new_channel(
-        self, device: str, call: Call, *, uniqueid: str | None = None, state: int = 0, **attrs: str
+        self,
+        device: str,
+        call: Call,
+        *,
+        uniqueid: str | None = None,
+        state: int = 0,
+        **attrs: Unpack[ChanText],
     ) -> Chan:
         uid = uniqueid or self.ids.uniqueid()
         if not call.linkedid:
@@ -97,7 +117,7 @@ class Pbx:
             device=device,
             state=state,
             variables=dict.fromkeys(self.channelvars, ""),
-            **attrs,  # type: ignore[arg-type]
+            **attrs,
         )
         self.channels[uid] = chan
         self.emit("Newchannel", chan)
@@ -220,10 +240,12 @@ class Pbx:
 
     # --- calls ------------------------------------------------------------------------------
 
-    def spawn(self, call: Call, flow: Callable[[Call], object], name: str) -> asyncio.Task[None]:
+    def spawn(
+        self, call: Call, flow: Callable[[Call], Awaitable[object]], name: str
+    ) -> asyncio.Task[None]:
         async def guarded() -> None:
             try:
-                await flow(call)  # type: ignore[misc]
+                await flow(call)
             except asyncio.CancelledError:
                 self.teardown(call)
             except Exception:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeGuard
 
 OPS = ("=", "!=", ">", ">=", "<", "<=", "in", "contains")
 ORDER_STATUSES = ("new", "approved", "assembling", "delivering", "complete", "cancelled")
@@ -255,7 +255,7 @@ def _days_param(spec: FieldSpec, data: Mapping[Any, Any], path: str) -> int | No
     return int(raw)
 
 
-def _is_int(raw: object) -> bool:
+def _is_int(raw: object) -> TypeGuard[int]:
     return isinstance(raw, int) and not isinstance(raw, bool)
 
 
