@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 demo: install system-deps
 	$(BIN)/callcenter demo
 
-test: install system-deps postgres asterisk
+# Lint first: a type or lint error fails the run before the slow tiers set up.
+test: lint system-deps postgres asterisk
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(STAMP)
@@ -39,6 +40,7 @@ asterisk-traces: install asterisk
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
