@@ -4,13 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install system-deps postgres asterisk asterisk-traces lint clean
+.PHONY: demo test install js-deps system-deps postgres asterisk asterisk-traces lint clean
 
 demo: install system-deps
 	$(BIN)/callcenter demo
 
 # Lint first: a type or lint error fails the run before the slow tiers set up.
-test: lint system-deps postgres asterisk
+test: lint js-deps system-deps postgres asterisk
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(STAMP)
@@ -20,6 +20,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# node_modules from package-lock.json, for tests/unit/callcenter/test_vendored_js.py to compare
+# with the committed copies the pages load (callcenter/static/vendor/, scripts/vendor-js.sh).
+# Nothing else needs npm: without it that test checks only the copies' versions.
+js-deps: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund; \
+	else echo "js-deps: npm is missing; the vendored JS is checked by its version only"; fi
 
 # Debian packages the service and its tests use (ffmpeg for recordings).
 system-deps:

@@ -32,7 +32,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "presence.offline": {"ru": "не в сети", "en": "offline"},
 }
 
-# The operator's workplace (callcenter/pages, templates, static/app.js).
+# The operator's workplace (every feature's pages and templates, static/workplace.js, pop.js).
 WORKPLACE: dict[str, dict[str, str]] = {
     "nav.desk": {"ru": "Рабочее место", "en": "Desk"},
     "nav.customers": {"ru": "Клиенты", "en": "Customers"},
@@ -69,7 +69,6 @@ WORKPLACE: dict[str, dict[str, str]] = {
     "pop.close": {"ru": "Закрыть", "en": "Close"},
     "pop.incoming": {"ru": "Входящий", "en": "Incoming"},
     "pop.outgoing": {"ru": "Исходящий", "en": "Outgoing"},
-    "pop.answered_by": {"ru": "Ответил(а): {name}", "en": "Answered by {name}"},
     "pop.answered_by_you": {"ru": "Вы разговариваете", "en": "You are on this call"},
     "pop.unknown_number": {"ru": "Неизвестный номер", "en": "Unknown number"},
     "pop.last_order": {"ru": "Последний заказ", "en": "Last order"},
@@ -339,8 +338,8 @@ DEMO: dict[str, dict[str, str]] = {
     },
 }
 STRINGS.update(DEMO)
-# Dial lists: the rule builder, the lists, the work mode (pages/dial.py, templates/dial_*.html,
-# static/dial.js).
+# Dial lists: the rule builder, the lists, the work mode (callcenter/dial_lists: pages.py,
+# templates/dial_*.html, static/dial_*.js).
 DIAL: dict[str, dict[str, str]] = {
     "nav.dial": {"ru": "Обзвон", "en": "Dial lists"},
     "dial.lists_title": {"ru": "Списки обзвона", "en": "Dial lists"},

@@ -71,9 +71,7 @@ PageHandler = Callable[[Ctx], Awaitable[Response]]
 JS_STRINGS = (
     "pop.incoming",
     "pop.outgoing",
-    "pop.answered_by",
     "pop.answered_by_you",
-    "pop.unknown_number",
     "call.placing",
     "call.connected",
     "call.failed",

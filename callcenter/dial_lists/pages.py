@@ -1,9 +1,10 @@
 """Dial lists in the browser: the rule builder with a live preview, the lists with their
 progress bars, building a list, a list's figures, and the "work this list" mode.
 
-Thin pages over the dial API (callcenter/api/dial_rules.py, dial_lists.py): who sees what is
-the API's rule. ``static/dial.js`` does the live parts (preview, saving, the build's progress,
-next → call → outcome) through the same API, with the session's CSRF token."""
+Thin pages over the dial API (``rules_api.py``, ``lists_api.py``): who sees what is the API's
+rule. ``static/dial_rules.js``, ``dial_lists.js`` and ``dial_work.js`` do the live parts
+(preview, saving, the build's progress, next → call → outcome) through the same API, with the
+session's CSRF token."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ TIMEZONES = (
     "Asia/Kamchatka",
 )
 
-# Strings dial.js needs, on top of the workplace's (page-data).
+# Strings the dial_*.js scripts need, on top of the workplace's (page-data).
 DIAL_JS_STRINGS = (
     "dial.rule",
     "dial.all",

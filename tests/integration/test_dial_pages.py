@@ -25,7 +25,7 @@ STAFF_PAGES = ("/dial-rules", "/dial-rules/new", "/dial-rules/1", "/dial-lists/n
 
 
 def page_data(text: str) -> dict[str, Any]:
-    """The JSON the page hands to static/dial.js."""
+    """The JSON the page hands to its script (static/dial_*.js)."""
     found = re.search(r'<script type="application/json" id="dial-data">(.*?)</script>', text, re.S)
     assert found, text[:500]
     return dict(json.loads(html.unescape(found.group(1))))
@@ -87,7 +87,7 @@ def test_the_rule_builder_offers_every_field_and_the_templates(
     login(client, team.supervisor)
     page = client.get("/dial-rules/new?template=cancelled_recently")
     assert page.status_code == 200
-    assert '<script src="/static/dial.js" defer></script>' in page.text
+    assert '<script type="module" src="/static/dial_rules.js"></script>' in page.text
     assert "Новое правило" in page.text and 'id="preview-count"' in page.text
     data = page_data(page.text)
     fields = {f["name"]: f for f in data["fields"]}

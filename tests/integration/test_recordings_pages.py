@@ -93,7 +93,7 @@ def test_a_supervisor_sees_every_recording_and_the_player(
     assert 'id="review-form"' in text and 'data-may-review="true"' in text
     for rate in ("1", "1.5", "2"):
         assert f'data-rate="{rate}"' in text
-    assert '<script src="/static/recordings.js" defer></script>' in text
+    assert '<script type="module" src="/static/recordings.js"></script>' in text
     assert 'name="manager_id"' in text  # supervisors filter by manager
     assert 'href="/admin/routing"' in text and 'href="/recordings" aria-current="page"' in text
     english = client.get("/recordings?lang=en").text
@@ -191,7 +191,7 @@ def test_the_admin_edits_the_routing_settings(client: TestClient, team: Team) ->
     assert page.status_code == 200
     text = page.text
     assert "<title>Маршрутизация · Колл-центр</title>" in text
-    assert '<script src="/static/routing.js" defer></script>' in text
+    assert '<script type="module" src="/static/routing.js"></script>' in text
     assert 'data-editable="true"' in text and "<fieldset disabled" not in text
     vip = re.search(r'<select id="routing-vip_group".*?</select>', text, re.S)
     assert vip is not None

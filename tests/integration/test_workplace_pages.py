@@ -56,7 +56,7 @@ def test_the_desk_is_russian_with_the_nav_and_presence(client: TestClient, team:
     for text in ("Рабочее место", "Клиенты", "Мои задачи", "Новый заказ", "Выйти"):
         assert text in page.text
     assert 'data-status="available"' in page.text and 'data-status="break"' in page.text
-    assert '<script src="/static/app.js" defer></script>' in page.text
+    assert '<script type="module" src="/static/workplace.js"></script>' in page.text
     english = client.get("/?lang=en")
     assert '<html lang="en">' in english.text and "My tasks" in english.text
     assert "My tasks" in client.get("/tasks").text  # the choice sticks to the session

@@ -1,61 +1,37 @@
-// The admin's routing settings page: PUT /api/v1/settings/routing with the page's CSRF token;
-// a 422 shows its message next to the field it names (e.g. "vip_group.0", "ring_at_once").
-"use strict";
+// The admin's routing settings page (admin_routing.html): PUT /api/v1/settings/routing; a 422
+// shows its message next to the field it names (e.g. "vip_group.0", "ring_at_once").
+import { api, clearErrors, readJson, showFieldErrors, typed } from "./ui.js";
 
-(function () {
-  const form = document.getElementById("routing-form");
-  if (!form || form.dataset.editable !== "true") return;
-  const S = JSON.parse(document.getElementById("routing-strings").textContent);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const state = document.getElementById("routing-state");
-  const groups = ["default_group", "vip_group", "bad_group"];
-  const numbers = ["ring_at_once", "regular_after_orders", "callback_deadline_minutes"];
+const GROUPS = ["default_group", "vip_group", "bad_group"];
+const NUMBERS = ["ring_at_once", "regular_after_orders", "callback_deadline_minutes"];
 
-  function clearErrors() {
-    form.querySelectorAll("[data-error-for]").forEach((node) => {
-      node.hidden = true;
-      node.textContent = "";
-    });
-    form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
-  }
-
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearErrors();
-    state.textContent = "";
-    const body = {};
-    groups.forEach((name) => {
-      body[name] = Array.from(form.elements[name].selectedOptions, (o) => Number(o.value));
-    });
-    numbers.forEach((name) => {
-      const raw = form.elements[name].value.trim();
-      // Sent as typed (a number when it is one): the API says what is wrong with it.
-      body[name] = raw !== "" && !isNaN(Number(raw)) ? Number(raw) : raw;
-    });
-    const response = await fetch("/api/v1/settings/routing", {
-      method: "PUT",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify(body),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (response.ok) {
-      state.textContent = S.saved;
-      return;
-    }
-    const fields = (data.error && data.error.details && data.error.details.fields) || [];
-    let shown = false;
-    fields.forEach((f) => {
-      const name = String(f.field).split(".").find((part) => part in body);
-      const node = name && form.querySelector(`[data-error-for="${name}"]`);
-      if (!node) return;
-      node.textContent = node.textContent ? `${node.textContent}; ${f.message}` : f.message;
-      node.hidden = false;
-      form.elements[name].setAttribute("aria-invalid", "true");
-      shown = true;
-    });
-    if (!shown) {
-      state.textContent = `${S.failed}: ${(data.error && data.error.message) || response.status}`;
-    }
+function settingsOf(form) {
+  const body = {};
+  GROUPS.forEach((name) => {
+    body[name] = Array.from(form.elements[name].selectedOptions, (o) => Number(o.value));
   });
-})();
+  NUMBERS.forEach((name) => { body[name] = typed(form.elements[name].value); });
+  return body;
+}
+
+async function save(form, S) {
+  const state = document.getElementById("routing-state");
+  clearErrors(form);
+  state.textContent = "";
+  try {
+    await api("PUT", "/api/v1/settings/routing", settingsOf(form));
+  } catch (error) {
+    if (!showFieldErrors(form, error)) state.textContent = `${S.failed}: ${error.message}`;
+    return;
+  }
+  state.textContent = S.saved;
+}
+
+const form = document.getElementById("routing-form");
+if (form && form.dataset.editable === "true") {
+  const S = readJson("routing-strings");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    save(form, S);
+  });
+}
