@@ -61,7 +61,7 @@ def run_service(tmp_path: Path, **overrides: Any) -> Iterator[Service]:
         "ami_username": AMI_USERNAME,
         "ami_secret": AMI_SECRET,
         # CI machines are shared and loaded: routing is given time here, so these tests check
-        # decisions; the 50 ms budget itself is tested in tests/integration/bridge/test_agi.py.
+        # decisions; the 50 ms budget itself is tested in tests/integration/routing/test_agi.py.
         "agi_budget_ms": 1000,
         **overrides,
     }

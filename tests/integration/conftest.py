@@ -25,6 +25,7 @@ from callcenter.core.settings import Settings
 from callcenter.managers import service as manager_service
 from callcenter.managers.schemas import ManagerIn
 from tests.conftest import require_component, run_async
+from tests.fakes.threaded_ami import ThreadedAmi, wait_until
 
 PG_URL = os.environ.get(
     "CALLCENTER_TEST_PG_URL",
@@ -181,3 +182,26 @@ def web_login(client: TestClient, login: str, password: str) -> Response:
     assert found, page.text
     form = {"login": login, "password": password, "csrf_token": found.group(1)}
     return client.post("/login", data=form, follow_redirects=False)
+
+
+# --- the running service bridged to a fake AMI server over TCP ---------------------------
+
+
+@pytest.fixture
+def ami() -> Iterator[ThreadedAmi]:
+    fake = ThreadedAmi()
+    yield fake
+    fake.close()
+
+
+def pbx_state(client: TestClient) -> str:
+    return str(client.get("/healthz").json()["pbx"].get("default", {}).get("state"))
+
+
+@pytest.fixture
+def bridged(settings: Settings, ami: ThreadedAmi) -> Iterator[TestClient]:
+    configured = settings.model_copy(update={"ami_username": "crm", "ami_port": ami.server.port})
+    configured.ami_secret = type(settings.ami_secret)("crm-secret")
+    with TestClient(create_app(configured)) as client:
+        wait_until(lambda: ami.server.logins >= 1 and pbx_state(client) == "connected")
+        yield client

@@ -1,0 +1,59 @@
+"""Every UI string the templates and the page script use exists in Russian and English."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from callcenter.core.i18n import LANGUAGES, STRINGS, translate
+from callcenter.core.pages import JS_STRINGS, feature_dirs
+
+TEMPLATES = [path for folder in feature_dirs("templates") for path in folder.glob("*.html")]
+# t("key") and t('key'), not the computed ones (t("presence." ~ status)).
+_KEY = re.compile(r"""\bt\(\s*["']([\w.]+)["']""")
+# Computed keys: prefix -> the values it is completed with.
+COMPUTED = {
+    "presence.": ["available", "busy", "break", "offline"],
+    "role.": ["operator", "supervisor", "admin"],
+    "direction.": ["in", "out", "internal"],
+    "call_status.": ["answered", "missed", "busy", "failed", "live"],
+    "order_status.": ["new", "approved", "assembling", "delivering", "complete", "cancelled"],
+    "segment.": ["vip", "prospect", "new", "regular", "lapsed"],
+    "rec_status.": ["ready", "ingesting", "failed"],
+}
+
+
+def used_keys() -> set[str]:
+    keys: set[str] = set(JS_STRINGS)
+    for path in TEMPLATES:
+        keys |= {k for k in _KEY.findall(path.read_text(encoding="utf-8")) if k[-1] != "."}
+    for prefix, values in COMPUTED.items():
+        keys |= {prefix + v for v in values}
+    return keys
+
+
+@pytest.mark.parametrize("key", sorted(used_keys()))
+def test_key_exists_in_every_language(key: str) -> None:
+    assert key in STRINGS, key
+    for lang in LANGUAGES:
+        assert STRINGS[key].get(lang), (key, lang)
+
+
+def test_every_template_is_read() -> None:
+    package = Path(__file__).resolve().parents[4] / "callcenter"
+    assert sorted(TEMPLATES) == sorted(package.glob("*/templates/*.html"))
+    assert len(TEMPLATES) > 20
+
+
+def test_russian_is_the_default_and_cyrillic() -> None:
+    assert translate("nav.customers") == "Клиенты"
+    assert translate("nav.customers", "en") == "Customers"
+    assert translate("money", "ru", amount="1 000,00") == "1 000,00 ₽"
+
+
+def test_every_language_has_the_same_placeholders() -> None:
+    for key, texts in STRINGS.items():
+        fields = {lang: set(re.findall(r"{(\w+)}", text)) for lang, text in texts.items()}
+        assert len({frozenset(f) for f in fields.values()}) == 1, key

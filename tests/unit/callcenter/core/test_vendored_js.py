@@ -1,0 +1,66 @@
+"""The browser libraries the service serves itself (callcenter/core/static/vendor/, copied there by
+scripts/vendor-js.sh from node_modules): each is the version package.json pins, with its licence.
+When node_modules is there (`npm ci`, as `make test` does when npm is installed) the copy must be
+that package's file byte for byte; otherwise the version named in the copy's first line must be
+the pinned one."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[4]
+VENDOR = REPO / "callcenter" / "core" / "static" / "vendor"
+NODE_MODULES = REPO / "node_modules"
+# package name -> (the file the pages load, its source in the package, licence files)
+VENDORED = {
+    "libphonenumber-js": (
+        "libphonenumber-max.js",
+        "bundle/libphonenumber-max.js",
+        ("LICENSE", "LICENSE.Apache"),
+    ),
+}
+_HEADER = re.compile(r"^/\*! (?P<name>[\w.-]+) (?P<version>\S+) (?P<source>\S+) .*\*/$")
+
+
+def pinned(name: str) -> str:
+    package = json.loads((REPO / "package.json").read_text(encoding="utf-8"))
+    version = package["dependencies"][name]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name} must be pinned exactly: {version}"
+    lock = json.loads((REPO / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"][f"node_modules/{name}"]["version"] == version
+    return version
+
+
+def split(path: Path) -> tuple[re.Match[str], bytes]:
+    header, _, body = path.read_bytes().partition(b"\n")
+    match = _HEADER.match(header.decode("utf-8"))
+    assert match, f"{path} has no vendor-js.sh header: {header[:120]!r}"
+    return match, body
+
+
+@pytest.mark.parametrize("name", sorted(VENDORED))
+def test_the_copy_is_the_pinned_version_with_its_licence(name: str) -> None:
+    file, source, licences = VENDORED[name]
+    header, body = split(VENDOR / name / file)
+    assert (header["name"], header["version"], header["source"]) == (name, pinned(name), source)
+    assert body.strip()
+    for licence in licences:
+        assert (VENDOR / name / licence).read_text(encoding="utf-8").strip(), licence
+
+
+@pytest.mark.parametrize("name", sorted(VENDORED))
+def test_the_copy_is_node_modules_file(name: str) -> None:
+    package = NODE_MODULES / name
+    if not (package / "package.json").exists():
+        pytest.skip(f"{package} is missing (npm ci); the version check above still runs")
+    file, source, licences = VENDORED[name]
+    installed = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
+    assert installed == pinned(name), "node_modules is stale: npm ci"
+    _, body = split(VENDOR / name / file)
+    assert body == (package / source).read_bytes(), "run scripts/vendor-js.sh and commit"
+    for licence in licences:
+        assert (VENDOR / name / licence).read_bytes() == (package / licence).read_bytes()
