@@ -143,6 +143,21 @@ class CallRecorder:
             except Exception:
                 log.exception("a call listener failed")
 
+    @staticmethod
+    async def _managers(
+        session: AsyncSession, latest: dict[str, CallSnapshot], presence: dict[str, str]
+    ) -> dict[str, Manager]:
+        """The managers these calls rang or reached, and those whose phone changed state,
+        by extension."""
+        extensions = {ext for snap in latest.values() for ext in snap.rang}
+        extensions |= {s.answered_by for s in latest.values() if s.answered_by}
+        extensions |= set(presence)
+        return {
+            m.extension: m
+            for m in await session.scalars(select(Manager).where(Manager.extension.in_(extensions)))
+            if m.extension is not None
+        }
+
     async def _store(
         self,
         session: AsyncSession,
@@ -150,14 +165,7 @@ class CallRecorder:
         absorbed: list[str],
         presence: dict[str, str],
     ) -> None:
-        extensions = {ext for snap in latest.values() for ext in snap.rang}
-        extensions |= {s.answered_by for s in latest.values() if s.answered_by}
-        extensions |= set(presence)
-        managers = {
-            m.extension: m
-            for m in await session.scalars(select(Manager).where(Manager.extension.in_(extensions)))
-            if m.extension is not None
-        }
+        managers = await self._managers(session, latest, presence)
         if absorbed:
             await session.execute(
                 delete(Call).where(Call.pbx == self.pbx, Call.linkedid.in_(absorbed))

@@ -539,6 +539,25 @@ async def _resolve_customers(
         d.customer_id = known[d.phone]
 
 
+async def _new_orders(
+    session: AsyncSession, ordered: list[OrderDraft], report: ImportReport
+) -> list[OrderDraft]:
+    """The orders whose number is not in the database yet; the others are reported."""
+    existing_numbers: set[str] = set()
+    for start in range(0, len(ordered), 500):
+        chunk = [d.number for d in ordered[start : start + 500]]
+        existing_numbers.update(
+            (await session.scalars(select(Order.number).where(Order.number.in_(chunk)))).all()
+        )
+    good: list[OrderDraft] = []
+    for d in ordered:
+        if d.number in existing_numbers:
+            report.errors.append(BadRow(d.line, f"number: order {d.number} already exists", d.raw))
+        else:
+            good.append(d)
+    return good
+
+
 async def import_orders(
     session: AsyncSession, path: Path, region: str, progress: bool = True
 ) -> ImportReport:
@@ -581,19 +600,7 @@ async def import_orders(
         report.errors.append(
             BadRow(draft.line, f"order {number} skipped: another of its lines is bad", draft.raw)
         )
-    ordered = list(drafts.values())
-    existing_numbers: set[str] = set()
-    for start in range(0, len(ordered), 500):
-        chunk = [d.number for d in ordered[start : start + 500]]
-        existing_numbers.update(
-            (await session.scalars(select(Order.number).where(Order.number.in_(chunk)))).all()
-        )
-    good: list[OrderDraft] = []
-    for d in ordered:
-        if d.number in existing_numbers:
-            report.errors.append(BadRow(d.line, f"number: order {d.number} already exists", d.raw))
-        else:
-            good.append(d)
+    good = await _new_orders(session, list(drafts.values()), report)
     for start in range(0, len(good), BATCH):
         batch = good[start : start + BATCH]
         await _resolve_customers(session, batch, report)

@@ -144,56 +144,73 @@ class DialListBuilder:
             )
             active = set(await writer.scalars(select(Manager.id).where(Manager.is_active)))
             state = _BuildState(list_id, settings, chosen, active)
-            dnc, tagged, recent = _exclusion_columns(settings, now)
-            query = (
-                select(
-                    Customer.id,
-                    Customer.manager_id,
-                    Customer.timezone,
-                    dnc,
-                    tagged,
-                    recent,
-                    first_valid_phone(),
-                )
-                .where(condition)
-                .order_by(*sort_order(settings.sort))
-                .execution_options(yield_per=self.batch)
-            )
-            result = await reader.stream(query)
-            async for partition in result.partitions():
-                rows = state.add(partition)
-                if rows:
-                    await _insert(writer, rows)
-                dial_list.processed = state.processed
-                dial_list.entries_count = state.entries
-                dial_list.excluded = dict(state.excluded)
-                await writer.commit()
-                if state.full:
-                    break
-            await result.close()
-
-            over = matched - state.processed
-            if over > 0:
-                state.excluded["over_limit"] = over
-            known = set(chosen)
-            writer.add_all(
-                DialListManager(list_id=list_id, manager_id=m, chosen=False)
-                for m in sorted(state.personal - known)
-            )
-            dial_list.processed = matched
-            dial_list.entries_count = state.entries
-            dial_list.excluded = dict(state.excluded)
-            dial_list.timezones = sorted(state.zones)
-            dial_list.status = DialListStatus.READY
-            dial_list.built_at = utcnow()
-            await writer.commit()
-            if writer.get_bind().dialect.name == "postgresql":
-                # Fresh statistics, so the hand-out's queries use the right indexes at once.
-                await writer.execute(text("ANALYZE dial_list_entries"))
-                await writer.commit()
+            await self._fill(reader, writer, dial_list, state, condition)
+            await _finish(writer, dial_list, state, matched, set(chosen))
             log.info(
                 "dial list %s built: %s entries of %s matched", list_id, state.entries, matched
             )
+
+    async def _fill(
+        self,
+        reader: AsyncSession,
+        writer: AsyncSession,
+        dial_list: DialList,
+        state: _BuildState,
+        condition: ColumnElement[bool],
+    ) -> None:
+        """One streamed pass over the matching customers, in priority order, written in
+        batches with the progress committed after each."""
+        dnc, tagged, recent = _exclusion_columns(state.settings, dial_list.created_at)
+        query = (
+            select(
+                Customer.id,
+                Customer.manager_id,
+                Customer.timezone,
+                dnc,
+                tagged,
+                recent,
+                first_valid_phone(),
+            )
+            .where(condition)
+            .order_by(*sort_order(state.settings.sort))
+            .execution_options(yield_per=self.batch)
+        )
+        result = await reader.stream(query)
+        async for partition in result.partitions():
+            rows = state.add(partition)
+            if rows:
+                await _insert(writer, rows)
+            dial_list.processed = state.processed
+            dial_list.entries_count = state.entries
+            dial_list.excluded = dict(state.excluded)
+            await writer.commit()
+            if state.full:
+                break
+        await result.close()
+
+
+async def _finish(
+    writer: AsyncSession, dial_list: DialList, state: _BuildState, matched: int, known: set[int]
+) -> None:
+    """The list is ready: the over-limit count, the personal managers it reached, its zones."""
+    over = matched - state.processed
+    if over > 0:
+        state.excluded["over_limit"] = over
+    writer.add_all(
+        DialListManager(list_id=dial_list.id, manager_id=m, chosen=False)
+        for m in sorted(state.personal - known)
+    )
+    dial_list.processed = matched
+    dial_list.entries_count = state.entries
+    dial_list.excluded = dict(state.excluded)
+    dial_list.timezones = sorted(state.zones)
+    dial_list.status = DialListStatus.READY
+    dial_list.built_at = utcnow()
+    await writer.commit()
+    if writer.get_bind().dialect.name == "postgresql":
+        # Fresh statistics, so the hand-out's queries use the right indexes at once.
+        await writer.execute(text("ANALYZE dial_list_entries"))
+        await writer.commit()
 
 
 async def _insert(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
