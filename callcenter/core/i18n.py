@@ -204,7 +204,7 @@ WORKPLACE: dict[str, dict[str, str]] = {
     "error.status_403": {"ru": "Нет доступа", "en": "Not allowed"},
     "error.status_404": {"ru": "Не найдено", "en": "Not found"},
 }
-# The supervisors' live board (callcenter/pages/live.py, templates/live.html, static/live.js).
+# The supervisors' live board (callcenter/live).
 LIVE_BOARD: dict[str, dict[str, str]] = {
     "nav.live": {"ru": "Онлайн", "en": "Live"},
     "live.title": {"ru": "Звонки онлайн", "en": "Live board"},
@@ -237,7 +237,7 @@ LIVE_BOARD: dict[str, dict[str, str]] = {
 }
 STRINGS.update(WORKPLACE)
 
-# The recordings page (pages/recordings.py, static/recordings.js) and the routing settings.
+# The recordings page (callcenter/recordings) and the routing settings (callcenter/routing).
 RECORDINGS_ROUTING: dict[str, dict[str, str]] = {
     "nav.recordings": {"ru": "Записи", "en": "Recordings"},
     "nav.routing": {"ru": "Маршрутизация", "en": "Routing"},
@@ -325,7 +325,7 @@ RECORDINGS_ROUTING: dict[str, dict[str, str]] = {
 }
 STRINGS.update(RECORDINGS_ROUTING)
 STRINGS.update(LIVE_BOARD)
-# The demo (callcenter/demo.py): the "Answer" button on pops, only in `callcenter demo`.
+# The demo (callcenter/demo/): the "Answer" button on pops, only in `callcenter demo`.
 DEMO: dict[str, dict[str, str]] = {
     "demo.answer": {"ru": "Ответить", "en": "Answer"},
     "demo.answer_hint": {

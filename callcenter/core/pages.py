@@ -31,7 +31,7 @@ from callcenter.core.services import core_services
 def feature_dirs(kind: str) -> list[Path]:
     """Every feature's ``templates`` or ``static`` folder, the core's first: a page names a
     template or a script by its file name alone, and file names are unique across features
-    (tests/unit/callcenter/test_layout.py holds that)."""
+    (tests/unit/callcenter/core/test_layout.py holds that)."""
     package = Path(__file__).parent.parent
     core = package / "core" / kind
     return [core, *sorted(p for p in package.glob(f"*/{kind}") if p != core and p.is_dir())]

@@ -1,5 +1,5 @@
 """Live listening: a supervisor's browser sends an SDP offer and gets the answer; the audio of
-the live call then flows over WebRTC (see callcenter/live_listen.py). Supervisors and admins
+the live call then flows over WebRTC (see listen.py). Supervisors and admins
 only; every listen is in the audit log."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The supervisors' live board: calls, managers, callbacks and today's counters, kept live by
-``static/live.js`` over ``/ws?board=1`` (see callcenter/live_board.py)."""
+``static/live.js`` over ``/ws?board=1`` (see board.py)."""
 
 from __future__ import annotations
 
