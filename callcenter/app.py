@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -136,6 +137,7 @@ async def _running(app: Starlette, settings: Settings) -> AsyncIterator[None]:
             for feature in FEATURES:
                 if feature.start is not None:
                     await feature.start(services)
+                    log.debug("started %s", feature.name)
                 if feature.stop is not None:
                     stack.push_async_callback(feature.stop, services)
             _freeze_startup_objects()
@@ -171,11 +173,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     for feature in FEATURES:
         openapi["paths"].update(feature.openapi_paths)
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with _running(app, settings):
-            yield
-
     return Starlette(
         routes=_routes(api, openapi),
         middleware=[
@@ -195,5 +192,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
             DBAPIError: handle_database_error,
             Exception: handle_unexpected,
         },
-        lifespan=lifespan,
+        lifespan=functools.partial(_running, settings=settings),
     )

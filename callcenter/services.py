@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
 from callcenter.calls.telephony import Telephony
 from callcenter.core.db import make_engine, make_sessionmaker
 from callcenter.core.security import LoginRateLimiter
-from callcenter.core.services import CoreServices
+from callcenter.core.services import CoreServices, services_in
 from callcenter.core.settings import Settings
 from callcenter.dial_lists.jobs import DialListJobs
 from callcenter.live.board import LiveBoard
@@ -80,14 +79,6 @@ class Services(CoreServices):
         self.callbacks.listeners.append(callback_pops(self.screenpop, self.sessionmaker))
 
 
-def running_services(app: Starlette) -> Services:
-    """The services of a running app (its lifespan made them)."""
-    services = getattr(app.state, "services", None)
-    if not isinstance(services, Services):
-        raise RuntimeError("the service has not started (no lifespan ran)")
-    return services
-
-
 def services_of(conn: HTTPConnection) -> Services:
     """The running services of the app serving this request or WebSocket."""
-    return running_services(conn.app)
+    return services_in(conn.app, Services)

@@ -8,8 +8,10 @@ and never an untyped bag.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
 from callcenter.core.security import LoginRateLimiter
@@ -24,11 +26,19 @@ class CoreServices:
     login_limiter: LoginRateLimiter
 
 
-def core_services(conn: HTTPConnection) -> CoreServices:
-    """The running services of the app serving this request or WebSocket."""
-    services = getattr(conn.app.state, "services", None)
-    if not isinstance(services, CoreServices):
+S = TypeVar("S", bound=CoreServices)
+
+
+def services_in(app: Starlette, kind: type[S]) -> S:
+    """The services a running app's lifespan made, as ``kind`` (checked, so typed)."""
+    services = getattr(app.state, "services", None)
+    if not isinstance(services, kind):
         raise RuntimeError("the service has not started (no lifespan ran)")
     return services
+
+
+def core_services(conn: HTTPConnection) -> CoreServices:
+    """The core's part of the services of the app serving this request or WebSocket."""
+    return services_in(conn.app, CoreServices)
 
 

@@ -40,6 +40,7 @@ from callcenter.core.models import (
     Role,
     utcnow,
 )
+from callcenter.core.services import services_in
 from callcenter.core.settings import Settings
 from callcenter.demo.seed import DEMO_PASSWORD, DEMO_USERS, seed
 from callcenter.dial_lists import lists as dial_lists
@@ -47,7 +48,7 @@ from callcenter.dial_lists import rules as dial_rules
 from callcenter.dial_lists.builder import DialListBuilder
 from callcenter.dial_lists.schemas import DialListIn, DialRuleIn
 from callcenter.routing.settings import RoutingSettings, save_routing_settings
-from callcenter.services import running_services
+from callcenter.services import Services
 from pbx_sim import CallerPools, Pace, PbxSimulator, SimConfig
 
 PBX_PREFIX = "/var/spool/asterisk/monitor"
@@ -199,7 +200,7 @@ def attach_simulator(app: Starlette, simulator: PbxSimulator, ami_socket: socket
         await simulator.start(sock=ami_socket)
         try:
             async with inner(the_app) as state:
-                agi = running_services(the_app).agi
+                agi = services_in(the_app, Services).agi
                 if agi is not None:
                     simulator.agi_url = f"agi://127.0.0.1:{agi.port}/route"
                 simulator.start_traffic()

@@ -13,7 +13,7 @@ from callcenter.core.i18n import translate
 from callcenter.core.models import AuditLog, Manager
 from callcenter.core.pages import language, render
 from callcenter.core.security import csrf_matches, new_csrf_token, verify_password
-from callcenter.core.services import core_services
+from callcenter.services import services_of
 
 
 def _client(request: Request) -> str:
@@ -31,7 +31,7 @@ async def login_submit(request: Request) -> Response:
     lang = language(request)
     if not csrf_matches(request.session.get("csrf"), str(form.get("csrf_token", ""))):
         return render(request, "login.html", 403, error=translate("csrf_failed", lang), login=login)
-    limiter = core_services(request).login_limiter
+    limiter = services_of(request).login_limiter
     client = _client(request)
     wait = limiter.retry_after(client, login)
     if wait:
@@ -39,7 +39,7 @@ async def login_submit(request: Request) -> Response:
         response = render(request, "login.html", 429, error=message, login=login)
         response.headers["Retry-After"] = str(wait)
         return response
-    async with core_services(request).sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         manager = (
             await session.scalars(select(Manager).where(func.lower(Manager.login) == login.lower()))
         ).first()

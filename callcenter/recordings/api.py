@@ -19,7 +19,6 @@ from callcenter.core.auth import authenticate
 from callcenter.core.errors import Conflict, Invalid, NotFound, Unauthorized, error_body
 from callcenter.core.models import Call, Recording, RecordingStatus, Role
 from callcenter.core.schemas import Page
-from callcenter.core.services import core_services
 from callcenter.recordings import service
 from callcenter.recordings.schemas import RecordingDetail, RecordingOut, RecordingQuery, ReviewIn
 from callcenter.services import services_of
@@ -122,7 +121,7 @@ def _audio_headers(recording: Recording, call: Call, etag: str, download: bool) 
 async def recording_audio(request: Request) -> Response:
     public_id = str(request.path_params["public_id"])
     storage = services_of(request).recordings.storage
-    async with core_services(request).sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         principal = await authenticate(request, session)
         if principal is None:
             raise Unauthorized("log in or send an API token")

@@ -16,7 +16,6 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from callcenter.core.auth import Principal, authenticate, authenticate_token
 from callcenter.core.errors import ApiError
-from callcenter.core.services import core_services
 from callcenter.screenpop.hub import Subscriber
 from callcenter.services import services_of
 
@@ -29,7 +28,7 @@ CLOSE_TRY_AGAIN = 1013  # the connection fell behind: reconnect and resync
 
 async def _principal(websocket: WebSocket) -> tuple[Principal | None, int, str]:
     token = websocket.query_params.get("token")
-    async with core_services(websocket).sessionmaker() as session:
+    async with services_of(websocket).sessionmaker() as session:
         try:
             if token is not None:
                 principal: Principal | None = await authenticate_token(session, token)
