@@ -21,14 +21,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# node_modules from package-lock.json, for tests/unit/callcenter/test_vendored_js.py to compare
-# with the committed copies the pages load (callcenter/static/vendor/, scripts/vendor-js.sh).
-# Nothing else needs npm: without it that test checks only the copies' versions.
-js-deps: node_modules/.package-lock.json
+# node_modules from package-lock.json, for tests/unit/callcenter/core/test_vendored_js.py to
+# compare with the committed copies the pages load (callcenter/core/static/vendor/, made by
+# scripts/vendor-js.sh). The service itself never needs npm.
+js-deps: system-deps node_modules/.package-lock.json
 
 node_modules/.package-lock.json: package.json package-lock.json
-	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund; \
-	else echo "js-deps: npm is missing; the vendored JS is checked by its version only"; fi
+	npm ci --no-audit --no-fund
 
 # Debian packages the service and its tests use (ffmpeg for recordings).
 system-deps:

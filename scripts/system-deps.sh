@@ -5,6 +5,8 @@ need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 # The browser tests (tests/browser) drive Debian's Chromium through Playwright.
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# npm ci fetches the pinned browser libraries the vendored copies are checked against.
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
