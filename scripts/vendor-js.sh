@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libphonenumber-js: its prebuilt single-file UMD bundle with the full ("max") metadata, the
-# same Google metadata as Python's phonenumbers (pages/common.py phone_display). Imported by
+# same Google metadata as Python's phonenumbers (core/phones.py phone_display). Imported by
 # static/ui.js as a module, it sets globalThis.libphonenumber. The copy is the bundle with one
 # line on top naming the version it came from.
 src=node_modules/libphonenumber-js

@@ -2,7 +2,7 @@
 // CSRF token, money, phones, local times, clocks, field errors, toasts and a reconnecting
 // socket. An ES module with no side effects: page scripts import what they use from here.
 //
-// Phones follow the server's rule (pages/common.py phone_display: phonenumbers, INTERNATIONAL):
+// Phones follow the server's rule (core/phones.py phone_display: phonenumbers, INTERNATIONAL):
 // the same Google metadata, through the vendored libphonenumber-js (scripts/vendor-js.sh).
 import "./vendor/libphonenumber-js/libphonenumber-max.js";
 
@@ -82,7 +82,7 @@ function international(number) {
   return `+${number.countryCallingCode} ${digits}${number.ext ? plan.ext + number.ext : ""}`;
 }
 
-// A phone as the server shows it (pages/common.py phone_display: phonenumbers' INTERNATIONAL,
+// A phone as the server shows it (core/phones.py phone_display: phonenumbers' INTERNATIONAL,
 // "+7 916 123-45-67", "+44 20 7946 0958"); what does not parse as an international number is
 // shown as it is.
 export function phone(e164) {
