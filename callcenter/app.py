@@ -38,6 +38,7 @@ from callcenter.core.settings import Settings
 from callcenter.customers import feature as customers
 from callcenter.desk import feature as desk
 from callcenter.dial_lists import feature as dial_lists
+from callcenter.lines import feature as lines
 from callcenter.live import feature as live
 from callcenter.managers import feature as managers
 from callcenter.orders import feature as orders
@@ -57,6 +58,7 @@ FEATURES: tuple[Feature[Services], ...] = (
     customers.feature,
     orders.feature,
     audit.feature,
+    lines.feature,
     desk.feature,
     tasks.feature,
     dial_lists.feature,

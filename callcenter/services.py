@@ -17,6 +17,7 @@ from callcenter.core.security import LoginRateLimiter
 from callcenter.core.services import CoreServices, services_in
 from callcenter.core.settings import Settings
 from callcenter.dial_lists.jobs import DialListJobs
+from callcenter.lines.service import LineBook
 from callcenter.live.board import LiveBoard
 from callcenter.live.listen import ListenService
 from callcenter.recordings.jobs import RecordingJobs
@@ -38,6 +39,7 @@ class Services(CoreServices):
     live_listen: ListenService
     routing: CallRouting
     recordings: RecordingJobs
+    lines: LineBook
     # The FastAGI server, once the routing feature has started it (None when it is off).
     agi: FastAgiServer | None = None
 
@@ -48,6 +50,7 @@ class Services(CoreServices):
         telephony = Telephony(settings, maker)
         hub = ScreenPopHub()
         region = settings.default_region
+        lines = LineBook(maker)
         services = cls(
             settings=settings,
             engine=engine,
@@ -57,11 +60,12 @@ class Services(CoreServices):
             callbacks=CallbackTasks(maker),
             dial_lists=DialListJobs(maker),
             screenpop=hub,
-            screenpop_notifier=ScreenPopNotifier(hub, maker, region),
+            screenpop_notifier=ScreenPopNotifier(hub, maker, region, lines=lines),
             live_board=LiveBoard(hub, maker, region),
             live_listen=ListenService(settings, telephony),
-            routing=CallRouting(maker, telephony, region, settings.device_tech),
+            routing=CallRouting(maker, telephony, region, settings.device_tech, lines=lines),
             recordings=RecordingJobs(settings, maker),
+            lines=lines,
         )
         services._wire()
         return services

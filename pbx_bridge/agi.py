@@ -38,6 +38,19 @@ class AgiRequest:
     def uniqueid(self) -> str:
         return self.headers.get("agi_uniqueid", "")
 
+    @property
+    def line(self) -> str:
+        """The number the caller dialled: the dialplan's argument (``AGI(...,${CRM_LINE})``),
+        else the extension the call came in on, else the DNID; empty when none is known."""
+        for value in (
+            self.headers.get("agi_arg_1", ""),
+            self.headers.get("agi_extension", ""),
+            self.headers.get("agi_dnid", ""),
+        ):
+            if value and value not in ("s", "unknown"):
+                return value
+        return ""
+
 
 Handler = Callable[[AgiRequest], Awaitable[Mapping[str, str]]]
 

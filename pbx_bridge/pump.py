@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from pbx_bridge.events import MalformedEvent, parse_event
-from pbx_bridge.tracker import CallTracker, Change, OriginateRequested, Resync
+from pbx_bridge.tracker import CallTracker, Change, OriginateRequested, Resync, TrueTimes
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class EventPump:
             try:
                 event = (
                     item
-                    if isinstance(item, Resync | OriginateRequested)
+                    if isinstance(item, Resync | OriginateRequested | TrueTimes)
                     else parse_event(item, received_at)
                 )
                 if event is not None:

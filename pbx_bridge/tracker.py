@@ -38,6 +38,14 @@ ORIGINATE_REASONS = {
     8: "the manager's phone is unreachable (congestion)",
 }
 _DIAL_NUMBER = re.compile(r"^(?:[A-Za-z0-9_]+/)?(?P<num>\+?[0-9*#]+)")
+
+
+def dial_number(dial_string: str) -> str | None:
+    """The number in a Dial() target: ``PJSIP/79161234567@trunk`` → ``79161234567``."""
+    match = _DIAL_NUMBER.match(dial_string)
+    return match["num"] if match else None
+
+
 # Uniqueid (Originate ChannelId) prefix of channels the service starts for itself, such as the
 # ChanSpy of live listening: they are not calls and the tracker ignores them.
 SERVICE_CHANNEL_PREFIX = "crm-svc-"
@@ -64,6 +72,8 @@ class CallSnapshot:
     status_reason: str | None = None
     route: str | None = None
     recordings: tuple[str, ...] = ()
+    # The number the customer dialled (inbound only), as the PBX has it.
+    line: str | None = None
 
     @property
     def wait_seconds(self) -> int | None:
@@ -119,8 +129,17 @@ class OriginateResult:
     reason: str | None
 
 
+@dataclass(frozen=True)
+class Resynced:
+    """The tracker has re-synced with the PBX after a (re)connect: ``live`` are the calls
+    it now holds, whose start and answer it may have missed (see :class:`TrueTimes`)."""
+
+    ts: float
+    live: tuple[str, ...]
+
+
 CallChange = CallUpdated | DeviceRinging | CallAnswered | CallEnded | CallsMerged
-Change = CallChange | DevicePresence | OriginateResult
+Change = CallChange | DevicePresence | OriginateResult | Resynced
 
 
 @dataclass(frozen=True)
@@ -140,6 +159,18 @@ class Resync:
 
     ts: float
     channels: tuple[ev.CoreShowChannel, ...]
+
+
+@dataclass(frozen=True)
+class TrueTimes:
+    """Fed by the service after a re-sync: a live call's start and answer as the PBX's own
+    record (CEL) has them, in place of the moment the tracker first saw the call."""
+
+    ts: float
+    call_id: str
+    started_at: float
+    answered_at: float | None = None
+    answered_by: str | None = None
 
 
 @dataclass
@@ -172,6 +203,7 @@ class _Call:
     recordings: list[str] = field(default_factory=list)
     originate_failure: str | None = None
     originated: bool = False
+    line: str | None = None
 
     def snapshot(
         self,
@@ -190,6 +222,7 @@ class _Call:
             answered_at=self.answered_at,
             route=self.route,
             recordings=tuple(self.recordings),
+            line=self.line if self.direction is Direction.IN else None,
             ended_at=ended_at,
             status=status,
             status_reason=status_reason,
@@ -307,6 +340,8 @@ class CallTracker:
         elif not first.is_local:
             call.direction = Direction.IN
             call.number = first.caller_num or None
+            if first.exten and first.exten != "s":
+                call.line = first.exten
         return call
 
     def _note_variables(self, call: _Call, channel: ev.Channel) -> None:
@@ -316,6 +351,9 @@ class CallTracker:
         route = channel.variables.get("CRM_ROUTE")
         if route:
             call.route = route
+        line = channel.variables.get("CRM_LINE")
+        if line:
+            call.line = line
 
     def _merge(self, old_id: str, new_id: str, ts: float, changes: list[Change]) -> None:
         old = self._calls.pop(old_id, None)
@@ -347,6 +385,7 @@ class CallTracker:
         new.dial_statuses += old.dial_statuses
         new.recordings += [r for r in old.recordings if r not in new.recordings]
         new.route = new.route or old.route
+        new.line = new.line or old.line
         changes.append(CallsMerged(old_id, new.snapshot()))
 
     def _answer(self, call: _Call, extension: str | None, ts: float, changes: list[Change]) -> None:
@@ -447,12 +486,14 @@ class CallTracker:
             return []
         changes: list[Change] = []
         call, _ = self._leg(e.channel, e.ts, changes)
-        before = (tuple(call.recordings), call.route)
+        before = (tuple(call.recordings), call.route, call.line)
         if e.variable == "MIXMONITOR_FILENAME" and e.value and e.value not in call.recordings:
             call.recordings.append(e.value)
         elif e.variable == "CRM_ROUTE" and e.value:
             call.route = e.value
-        if (tuple(call.recordings), call.route) != before:
+        elif e.variable == "CRM_LINE" and e.value:
+            call.line = e.value
+        if (tuple(call.recordings), call.route, call.line) != before:
             changes.append(CallUpdated(call.snapshot()))
         return changes
 
@@ -484,8 +525,7 @@ class CallTracker:
             changes.append(DeviceRinging(call.snapshot(), dest_leg.extension))
         elif dest_leg.external and call.direction in (None, Direction.INTERNAL, Direction.OUT):
             call.direction = Direction.OUT
-            match = _DIAL_NUMBER.match(e.dial_string)
-            number = match["num"] if match else (e.dest.exten or e.dest.caller_num)
+            number = dial_number(e.dial_string) or e.dest.exten or e.dest.caller_num
             call.number = call.number or number or None
             changes.append(CallUpdated(call.snapshot()))
         return changes
@@ -656,4 +696,15 @@ class CallTracker:
                     call.answered_at = e.ts
                     self._answer(call, managers[0], e.ts, changes)
                     break
+        changes.append(Resynced(e.ts, tuple(self._calls)))
         return changes
+
+    def _on_TrueTimes(self, e: TrueTimes) -> list[Change]:
+        call = self._calls.get(e.call_id)
+        if call is None:
+            return []
+        call.started_at = e.started_at
+        if e.answered_at is not None:
+            call.answered_at = e.answered_at
+            call.answered_by = call.answered_by or e.answered_by
+        return [CallUpdated(call.snapshot())]

@@ -17,7 +17,9 @@ router = ApiRouter()
     "/calls", "GET", summary="The call log", tag="calls", query=CallQuery, response=Page[CallOut]
 )
 async def list_calls(ctx: Ctx, query: CallQuery) -> Page[CallOut]:
-    return await call_service.list_calls(ctx.session, ctx.principal, query)
+    return await call_service.list_calls(
+        ctx.session, ctx.principal, query, ctx.settings.default_region
+    )
 
 
 @router.route("/calls/{call_id:int}", "GET", summary="Read a call", tag="calls", response=CallOut)

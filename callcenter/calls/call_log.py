@@ -42,6 +42,13 @@ log = logging.getLogger(__name__)
 Listener = Callable[[str, Sequence[Change]], Awaitable[None]]
 
 
+def line_number(raw: str | None, region: str) -> str | None:
+    """A line as calls keep it: E.164 when it parses as a phone number, else as sent."""
+    if not raw or not raw.strip():
+        return None
+    return try_normalize_phone(raw, region) or raw.strip()[:40]
+
+
 def _ts(value: float | None) -> dt.datetime | None:
     if value is None:
         return None
@@ -136,6 +143,10 @@ class CallRecorder:
                 with session.no_autoflush:
                     await self._store(session, latest, absorbed, presence)
 
+    async def tell_stored(self, changes: Sequence[Change]) -> None:
+        """Tell the listeners of stored changes (the calls CEL reconciliation stored)."""
+        await self._tell(self.listeners, changes)
+
     async def _tell(self, listeners: list[Listener], changes: Sequence[Change]) -> None:
         for listener in listeners:
             try:
@@ -206,6 +217,7 @@ class CallRecorder:
                 call.phone = phone
                 call.customer_id = customers.get(phone) if phone else None
             self._apply(call, snap, managers)
+            call.line = line_number(snap.line, self.region) or call.line
         now = utcnow()
         for extension, state in presence.items():
             manager = managers.get(extension)

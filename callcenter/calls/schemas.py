@@ -42,6 +42,10 @@ class CallOut(BaseModel):
     talk_seconds: int | None
     status: CallStatus | None
     status_reason: str | None
+    line: str | None = Field(
+        default=None, description="inbound: the number the customer dialled, E.164 when it parses"
+    )
+    line_name: str | None = Field(default=None, description="the admin's name for the line")
     has_recording: bool = Field(default=False, description="a recording is ready to play")
     recording_id: str | None = Field(
         default=None, description="the call's recording (GET /recordings/{id}); a ready one first"
@@ -62,6 +66,9 @@ class CallQuery(PageQuery):
     direction: CallDirection | None = None
     status: CallStatus | None = None
     has_recording: bool | None = None
+    line: str | None = Field(
+        default=None, max_length=40, description="the number dialled, in any format"
+    )
 
 
 class OriginateIn(Strict):

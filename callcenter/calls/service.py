@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.calls.call_log import line_number
 from callcenter.calls.schemas import CallOut, CallQuery, OriginateIn, OriginateOut
 from callcenter.calls.telephony import OriginateFailed, PbxUnavailable, Telephony
 from callcenter.core.auth import Principal
@@ -36,7 +37,9 @@ async def get_visible(session: AsyncSession, principal: Principal, call_id: int)
     return call
 
 
-async def list_calls(session: AsyncSession, principal: Principal, q: CallQuery) -> Page[CallOut]:
+async def list_calls(
+    session: AsyncSession, principal: Principal, q: CallQuery, region: str = "RU"
+) -> Page[CallOut]:
     query = select(Call)
     if not principal.sees_everything:
         if q.manager_id is not None and q.manager_id != principal.id:
@@ -54,6 +57,8 @@ async def list_calls(session: AsyncSession, principal: Principal, q: CallQuery) 
         query = query.where(Call.direction == q.direction)
     if q.status is not None:
         query = query.where(Call.status == q.status)
+    if q.line is not None:
+        query = query.where(Call.line.in_({q.line.strip(), line_number(q.line, region) or ""}))
     if q.has_recording is not None:
         recorded = has_ready_recording()
         query = query.where(recorded if q.has_recording else ~recorded)

@@ -10,11 +10,13 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.calls.call_log import CallRecorder, Listener
-from callcenter.core.settings import Settings
+from callcenter.calls.history import CallHistory
+from callcenter.core.settings import AmiServer, Settings
 from pbx_bridge.ami import AmiClient, AmiConfig, AmiError
 from pbx_bridge.pump import EventPump
 from pbx_bridge.tracker import (
@@ -23,6 +25,7 @@ from pbx_bridge.tracker import (
     Change,
     OriginateRequested,
     OriginateResult,
+    Resynced,
 )
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,7 @@ class PbxLink:
     pump: EventPump
     recorder: CallRecorder
     tasks: list[asyncio.Task[None]]
+    history: CallHistory | None = None
 
 
 class Telephony:
@@ -62,6 +66,7 @@ class Telephony:
         self._waiters: dict[str, asyncio.Future[OriginateResult]] = {}
         self._listeners: list[Listener] = [self._on_changes]
         self._early_listeners: list[Listener] = []
+        self._reconciling: set[asyncio.Task[None]] = set()
 
     def add_listener(self, listener: Listener, *, early: bool = False) -> None:
         """Told of every batch of call changes, on every PBX (now and later): after it is
@@ -87,10 +92,28 @@ class Telephony:
             recorder.early_listeners.extend(self._early_listeners)
             pump = EventPump(client.queue, tracker, recorder)
             tasks = [client.start(), asyncio.create_task(pump.run(), name=f"pump-{server.name}")]
-            self.links[server.name] = PbxLink(server.name, client, tracker, pump, recorder, tasks)
+            self.links[server.name] = PbxLink(
+                server.name, client, tracker, pump, recorder, tasks, self._history(server, recorder)
+            )
             log.info("PBX %s: bridge started for %s:%s", server.name, server.host, server.port)
 
+    def _history(self, server: AmiServer, recorder: CallRecorder) -> CallHistory | None:
+        if not server.cel_source:
+            return None
+        return CallHistory(
+            self.sessionmaker,
+            recorder,
+            Path(server.cel_source),
+            device_tech=self.settings.device_tech,
+            monitor_dir=self.settings.recordings_pbx_prefix,
+            lookback_hours=self.settings.cel_lookback_hours,
+        )
+
     async def stop(self) -> None:
+        for task in list(self._reconciling):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         for link in self.links.values():
             await link.client.stop()
             for task in link.tasks:
@@ -125,12 +148,31 @@ class Telephony:
             for name, link in self.links.items()
         }
 
-    async def _on_changes(self, _pbx: str, changes: Sequence[Change]) -> None:
+    async def _on_changes(self, pbx: str, changes: Sequence[Change]) -> None:
         for change in changes:
+            if isinstance(change, Resynced):
+                self._reconcile(pbx, change.live)
             if isinstance(change, OriginateResult):
                 waiter = self._waiters.pop(change.action_id, None)
                 if waiter is not None and not waiter.done():
                     waiter.set_result(change)
+
+    def _reconcile(self, pbx: str, live: tuple[str, ...]) -> None:
+        """After a re-sync: the calls of the gap from CEL, off the listener's path."""
+        link = self.links.get(pbx)
+        if link is None or link.history is None:
+            return
+        history, queue = link.history, link.client.queue
+
+        async def run() -> None:
+            try:
+                await history.reconcile(live, lambda t: queue.put_nowait((time.time(), t)))
+            except Exception:
+                log.exception("PBX %s: reconciling the calls from CEL failed", pbx)
+
+        task = asyncio.get_running_loop().create_task(run(), name=f"cel-{pbx}")
+        self._reconciling.add(task)
+        task.add_done_callback(self._reconciling.discard)
 
     async def originate(
         self,

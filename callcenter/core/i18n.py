@@ -787,6 +787,40 @@ DIAL: dict[str, dict[str, str]] = {
     "dial.list_saved": {"ru": "Список сохранён.", "en": "The list is saved."},
 }
 STRINGS.update(DIAL)
+
+# Lines: the shop's numbers (callcenter/lines/), on the pop and in the call log.
+LINES: dict[str, dict[str, str]] = {
+    "nav.lines": {"ru": "Линии", "en": "Lines"},
+    "lines.intro": {
+        "ru": "Номера, по которым звонят клиенты: второй магазин, рекламная кампания, "
+        "маркетплейс. Название линии видно в карточке звонка и в журнале звонков.",
+        "en": "The numbers customers call: a second shop, an ad campaign, a marketplace. "
+        "The line's name shows on the call's pop and in the call log.",
+    },
+    "lines.readonly": {
+        "ru": "Линии меняет администратор.",
+        "en": "An administrator changes the lines.",
+    },
+    "lines.number": {"ru": "Номер", "en": "Number"},
+    "lines.name": {"ru": "Название", "en": "Name"},
+    "lines.source": {"ru": "Магазин или источник", "en": "Shop or source"},
+    "lines.group": {"ru": "Кто принимает звонки", "en": "Who takes the calls"},
+    "lines.group_hint": {
+        "ru": "Если у клиента нет персонального менеджера. Пусто — основная группа.",
+        "en": "When the caller has no personal manager. Empty: the default group.",
+    },
+    "lines.add": {"ru": "Добавить линию", "en": "Add the line"},
+    "lines.new": {"ru": "Новая линия", "en": "New line"},
+    "lines.delete": {"ru": "Удалить", "en": "Delete"},
+    "lines.none": {"ru": "Линий пока нет.", "en": "No lines yet."},
+    "lines.confirm_delete": {
+        "ru": "Удалить линию? Звонки сохранят номер, но не название.",
+        "en": "Delete the line? Its calls keep the number, not the name.",
+    },
+    "pop.line": {"ru": "на линию «{line}»", "en": "to the line “{line}”"},
+    "calls.line": {"ru": "Линия", "en": "Line"},
+}
+STRINGS.update(LINES)
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
 

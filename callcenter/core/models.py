@@ -294,6 +294,8 @@ class Call(Base):
     # Null while the call is live; one of CallStatus once it has ended.
     status: Mapped[CallStatus | None] = mapped_column(_enum(CallStatus, "call_status"))
     status_reason: Mapped[str | None] = mapped_column(String(255))
+    # Inbound: the number the customer dialled, E.164 when it parses, else as the PBX sent it.
+    line: Mapped[str | None] = mapped_column(String(40), index=True)
 
     rang: Mapped[list[CallRing]] = relationship(
         back_populates="call", cascade="all, delete-orphan", lazy="selectin"
@@ -343,6 +345,25 @@ class Task(Base):
     deadline: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Line(Base):
+    """A number the shop publishes (a second shop, an ad campaign, a marketplace), named by an
+    admin. Calls keep the number itself (``Call.line``): renaming a line renames its history."""
+
+    __tablename__ = "lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # As calls store it: E.164 when it parses, else as the PBX sends it.
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # Which shop or source the line belongs to, for reports ("Ozon", "summer campaign").
+    source: Mapped[str | None] = mapped_column(String(120))
+    # Who takes this line's calls when the caller has no personal manager: manager ids, or
+    # empty for the routing settings' default group.
+    group: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
 class AppSetting(Base):

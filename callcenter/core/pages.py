@@ -96,6 +96,7 @@ JS_STRINGS = (
     "route.group",
     "route.fallback",
     "route.click_to_call",
+    "pop.line",
 )
 
 

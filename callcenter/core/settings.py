@@ -21,6 +21,8 @@ class AmiServer(BaseModel):
     port: int = Field(default=5038, ge=1, le=65535)
     username: str
     secret: SecretStr
+    # This PBX's CEL file (cel_custom), read after every (re)connect; empty: none.
+    cel_source: str = ""
 
 
 class Settings(BaseSettings):
@@ -39,6 +41,14 @@ class Settings(BaseSettings):
     # More PBXs: a JSON list of {"name", "host", "port", "username", "secret"}. When set, it
     # replaces the single connection above.
     ami_servers: list[AmiServer] = []
+
+    # Asterisk's own record of calls (CEL, written by cel_custom: docker/asterisk/
+    # cel_custom.conf), as this service sees the file on a shared volume. After every AMI
+    # (re)connect the calls of the gap are read from it (callcenter/calls/history.py). Empty
+    # turns it off; with CALLCENTER_AMI_SERVERS, each server's "cel_source" says it instead.
+    cel_source: str = ""
+    # How far back the first reconciliation reads, in hours.
+    cel_lookback_hours: float = Field(default=24.0, gt=0, le=24 * 90)
 
     agi_bind: str = "127.0.0.1:4573"
     # A routing decision that takes longer answers "fallback": the dialplan routes the call.
@@ -111,6 +121,7 @@ class Settings(BaseSettings):
                 port=self.ami_port,
                 username=self.ami_username,
                 secret=self.ami_secret,
+                cel_source=self.cel_source,
             )
         ]
 

@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.calls.call_log import line_number
 from callcenter.calls.telephony import Telephony
 from callcenter.core.models import Customer, CustomerPhone, CustomerTag, Manager, utcnow
 from callcenter.core.phones import try_normalize_phone
+from callcenter.lines.service import LineBook
 from callcenter.routing.settings import load_routing_settings
 from pbx_bridge.agi import AgiRequest
 from routing.decide import Caller, ManagerState, RoutingConfig, decide_route, fallback
@@ -33,12 +35,14 @@ class CallRouting:
         region: str,
         device_tech: str,
         cache_seconds: float = 1.0,
+        lines: LineBook | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.telephony = telephony
         self.region = region
         self.device_tech = device_tech
         self.cache_seconds = cache_seconds
+        self.lines = lines
         self._cached_at = -1e9
         self._managers: dict[int, ManagerState] = {}
         self._config = RoutingConfig(device_tech=device_tech)
@@ -62,6 +66,15 @@ class CallRouting:
         """Load managers and settings before the first call, so it is not the slow one."""
         async with self.sessionmaker() as session:
             await self._refresh(session)
+        if self.lines is not None:
+            await self.lines.refresh()
+
+    def _config_for(self, line: str | None) -> RoutingConfig:
+        """The routing settings, with the line's own group in place of the default one."""
+        info = self.lines.get(line_number(line, self.region)) if self.lines else None
+        if info is None or not info.group:
+            return self._config
+        return dataclasses.replace(self._config, default_group=info.group)
 
     async def _refresh(self, session: AsyncSession) -> None:
         if time.monotonic() - self._cached_at < self.cache_seconds:
@@ -106,6 +119,8 @@ class CallRouting:
             async with self.sessionmaker() as session:
                 await self._refresh(session)
         caller = await self._caller(phone)
+        if self.lines is not None:
+            await self.lines.refresh()
         ringing = self.telephony.ringing_extensions()
         states = {
             mid: dataclasses.replace(
@@ -115,7 +130,7 @@ class CallRouting:
             )
             for mid, state in self._managers.items()
         }
-        route = decide_route(caller, states, self._config)
+        route = decide_route(caller, states, self._config_for(request.line))
         if route.offered:
             now = time.time()
             for mid in route.offered:

@@ -22,7 +22,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.calls.call_log import line_number
 from callcenter.core.phones import try_normalize_phone
+from callcenter.lines.service import LineBook
 from callcenter.screenpop.card import managers_by_extension, pop_card
 from callcenter.screenpop.hub import Message, ScreenPopHub
 from pbx_bridge.tracker import (
@@ -62,6 +64,7 @@ class ScreenPopNotifier:
         lookups: int = 4,
         card_lookup: CardLookup = pop_card,
         manager_lookup: ManagerLookup = managers_by_extension,
+        lines: LineBook | None = None,
     ) -> None:
         self.hub = hub
         self.sessionmaker = sessionmaker
@@ -76,6 +79,7 @@ class ScreenPopNotifier:
         self._lookups = asyncio.Semaphore(lookups)
         self._card_lookup = card_lookup
         self._manager_lookup = manager_lookup
+        self.lines = lines
         # Changes of a call that wait for its card or a manager's id, in the PBX's order.
         self._backlog: dict[Key, list[CallChange]] = {}
         self._drains: dict[Key, asyncio.Task[None]] = {}
@@ -201,6 +205,11 @@ class ScreenPopNotifier:
 
     async def _card(self, call: CallSnapshot) -> Card:
         phone = try_normalize_phone(call.number, self.region) if call.number else None
+        if self.lines is not None and call.line:
+            try:
+                await self.lines.refresh()
+            except Exception:
+                log.exception("the lines could not be read; the pop shows the number")
         try:
             async with self._lookups, self.sessionmaker() as session:
                 customer, last_order = await self._card_lookup(session, phone)
@@ -226,6 +235,8 @@ class ScreenPopNotifier:
         route: Any = call.route
         if route is None and call.direction is Direction.OUT:
             route = "click_to_call"
+        line = line_number(call.line, self.region)
+        info = self.lines.get(line) if self.lines is not None else None
         return {
             "type": "call.ringing",
             "call_id": call.call_id,
@@ -234,4 +245,6 @@ class ScreenPopNotifier:
             "customer": customer,
             "last_order": last_order,
             "route": route,
+            "line": line,
+            "line_name": info.name if info else None,
         }

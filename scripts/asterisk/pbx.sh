@@ -108,7 +108,7 @@ start() {
   # Name lookups of the host's own name ("vm", "localhost") must work inside the chroot.
   cp -L /etc/hosts "$ROOT/etc/hosts"
   cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
-  mkdir -p "$ROOT/run/asterisk" "$ROOT/var/log/asterisk" "$ROOT/var/spool/asterisk/monitor"
+  mkdir -p "$ROOT/run/asterisk" "$ROOT/var/log/asterisk/cel-custom" "$ROOT/var/spool/asterisk/monitor"
   mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
   say "starting Asterisk in $ROOT (log: $LOG)"
   setsid chroot "$ROOT" /usr/sbin/asterisk -f -n </dev/null >>"$LOG" 2>&1 &

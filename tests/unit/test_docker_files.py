@@ -305,7 +305,7 @@ def test_services_networks_and_volumes() -> None:
     }
     for name, service in services.items():
         assert set(service) <= allowed, f"{name}: unexpected keys {set(service) - allowed}"
-    assert set(data["volumes"]) == {"recordings-inbox", "recordings", "pgdata"}
+    assert set(data["volumes"]) == {"recordings-inbox", "recordings", "pgdata", "cel"}
     # AMI, FastAGI, AudioSocket and PostgreSQL live on networks without a way out.
     assert data["networks"]["pbx"] == {"internal": True}
     assert data["networks"]["db"] == {"internal": True}
@@ -320,11 +320,23 @@ def test_the_inbox_is_one_volume_seen_by_asterisk_and_the_service() -> None:
     env = app_env()
     # Asterisk writes where CALLCENTER_RECORDINGS_PBX_PREFIX says; the service reads the same
     # volume at CALLCENTER_RECORDINGS_INBOX; stored files go to their own volume.
-    assert mounts("asterisk") == {"recordings-inbox": env["CALLCENTER_RECORDINGS_PBX_PREFIX"]}
+    assert mounts("asterisk") == {
+        "recordings-inbox": env["CALLCENTER_RECORDINGS_PBX_PREFIX"],
+        "cel": "/var/log/asterisk/cel-custom",
+    }
     assert mounts("app") == {
         "recordings-inbox": env["CALLCENTER_RECORDINGS_INBOX"],
         "recordings": env["CALLCENTER_RECORDINGS_DIR"],
+        "cel": "/var/lib/callcenter/cel",
     }
+    # The CEL file cel_custom.conf writes is the one the service reads, through that volume.
+    mapping = (ASTERISK / "cel_custom.conf").read_text()
+    name = env["CALLCENTER_CEL_SOURCE"].rsplit("/", 1)[1]
+    assert env["CALLCENTER_CEL_SOURCE"] == f"/var/lib/callcenter/cel/{name}"
+    assert f"\n{name} => " in mapping
+    assert "install -d -o asterisk -g asterisk -m 2750 /var/log/asterisk/cel-custom" in " ".join(
+        args_of(PBX, "RUN")
+    )
     assert env["CALLCENTER_RECORDINGS_PBX_PREFIX"] == "/var/spool/asterisk/monitor"
     # The image prepares both mount points for its non-root user, with the same paths.
     image_env = env_of(APP)
@@ -527,7 +539,8 @@ def test_ami_user_matches_the_service_and_reads_what_the_bridge_needs() -> None:
     general = section(manager, "general")
     assert general.get("port") == env["CALLCENTER_AMI_PORT"]
     assert general.get("timestampevents") == "yes"
-    assert {"MIXMONITOR_FILENAME", "CRM_ROUTE"} <= set(general.get("channelvars").split(","))
+    channelvars = set(general.get("channelvars").split(","))
+    assert {"MIXMONITOR_FILENAME", "CRM_ROUTE", "CRM_LINE"} <= channelvars
     user = section(manager, env["CALLCENTER_AMI_USERNAME"])
     assert user.get("secret") is None  # never in the image: manager_local.conf
     read = set(user.get("read").split(","))
@@ -555,7 +568,14 @@ def test_inbound_calls_are_routed_recorded_and_fall_back() -> None:
     lines = dialplan("from-trunk", ASTERISK)
     step = {
         what: next(i for i, line in enumerate(lines) if what in line)
-        for what in ("Gosub(sub-record", "AGI(${CRM_AGI})", "AGISTATUS", "Dial(${CRM_DIAL}")
+        for what in (
+            "Set(__CRM_LINE=",
+            "CELGenUserEvent(CRM_LINE,",
+            "Gosub(sub-record",
+            "AGI(${CRM_AGI},${CRM_LINE})",
+            "AGISTATUS",
+            "Dial(${CRM_DIAL}",
+        )
     }
     fallback = next(i for i, line in enumerate(lines) if "(fallback)" in line)
     assert list(step.values()) == sorted(step.values()) and step["Dial(${CRM_DIAL}"] < fallback

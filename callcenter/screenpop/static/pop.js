@@ -82,6 +82,8 @@ export function buildPop(message) {
   fill(node, "direction", S[message.direction === "out" ? "pop.outgoing" : "pop.incoming"]);
   fill(node, "phone", phone(message.phone));
   fill(node, "route", message.route ? (S[`route.${message.route}`] || message.route) : "");
+  const line = message.line_name || (message.line ? phone(message.line) || message.line : "");
+  fill(node, "line", line ? fmt("pop.line", { line }) : "");
   if (!customer) {
     const number = encodeURIComponent(message.phone || "");
     link(node, "customer_new_link", `/customers/new?phone=${number}`);

@@ -187,6 +187,7 @@ def calls(client: TestClient, team: Team) -> dict[str, Any]:
             phone="+79161234567",
             caller_id_raw="8 (916) 123-45-67",
             route="sales",
+            line="+74951234567",
             answered_at=dt.datetime(2026, 1, 10, 9, 0, 12),
             ended_at=dt.datetime(2026, 1, 10, 9, 5, 12),
             wait_seconds=12,
@@ -232,6 +233,12 @@ def call_ids(client: TestClient, user: User, **params: Any) -> list[int]:
 
 
 def test_read_a_call(client: TestClient, team: Team, calls: dict[str, Any]) -> None:
+    named = client.post(
+        "/api/v1/lines",
+        json={"number": "8 (495) 123-45-67", "name": "Магазин на Тверской"},
+        headers=team.admin.auth,
+    )
+    assert named.status_code == 201, named.text
     response = client.get(f"/api/v1/calls/{calls['c1']}", headers=team.supervisor.auth)
     assert response.status_code == 200, response.text
     assert response.json() == {
@@ -252,6 +259,8 @@ def test_read_a_call(client: TestClient, team: Team, calls: dict[str, Any]) -> N
         "talk_seconds": 300,
         "status": "answered",
         "status_reason": None,
+        "line": "+74951234567",
+        "line_name": "Магазин на Тверской",
         "has_recording": False,
         "recording_id": None,
         "recording_status": None,
@@ -286,6 +295,10 @@ def test_call_filters(client: TestClient, team: Team, calls: dict[str, Any]) -> 
     assert call_ids(client, sup, direction="internal") == [c4]
     assert call_ids(client, sup, status="missed") == [c2]
     assert call_ids(client, sup, status="answered", manager_id=team.op2.id) == [c3, c1]
+    # The line in any format the shop writes it.
+    assert call_ids(client, sup, line="+7 495 123-45-67") == [c1]
+    assert call_ids(client, sup, line="84951234567") == [c1]
+    assert call_ids(client, sup, line="+74950000000") == []
     paged = client.get("/api/v1/calls?limit=2&offset=1", headers=team.admin.auth).json()
     assert (paged["total"], [c["id"] for c in paged["items"]]) == (5, [c4, c3])
 

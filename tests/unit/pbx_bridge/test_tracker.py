@@ -18,7 +18,9 @@ from pbx_bridge.tracker import (
     OriginateRequested,
     OriginateResult,
     Resync,
+    Resynced,
     Status,
+    TrueTimes,
 )
 
 CUSTOMER = "79161234567"
@@ -272,13 +274,49 @@ def test_resync_closes_calls_that_ended_while_away_and_adopts_new_ones() -> None
     assert adopted.direction is Direction.IN
     assert adopted.started_at == 70.0
     assert adopted.answered_by == "102"
+    assert changes[-1] == Resynced(100.0, live=("n1",))
+
+
+def test_true_times_replace_the_moment_of_the_resync() -> None:
+    """After a crash the tracker first knows an answered call at the re-sync; the PBX's own
+    record (CEL) then gives its real start and answer, and the talk time comes out true."""
+    tracker = CallTracker()
+    live = (
+        ev.CoreShowChannel(0.0, ch("PJSIP/trunk-0000000a", "n1", "n1", CUSTOMER, 6), "b", "", 4),
+        ev.CoreShowChannel(0.0, ch("PJSIP/101-0000000b", "n2", "n1", state=6), "b", "", 3),
+    )
+    run([Resync(100.0, live)], tracker)
+    [updated] = run([TrueTimes(100.5, "n1", 95.2, 96.4, "101")], tracker)
+    assert updated.call.started_at == 95.2 and updated.call.answered_at == 96.4
+    done = run(
+        [ev.Hangup(105.0, live[1].channel, 16, ""), ev.Hangup(105.0, live[0].channel, 16, "")],
+        tracker,
+    )
+    final = ended(done)
+    assert (final.talk_seconds, final.wait_seconds) == (9, 1)
+    assert run([TrueTimes(106.0, "gone", 1.0)], tracker) == []
+
+
+def test_the_line_is_the_number_the_caller_dialled() -> None:
+    inbound = ev.Channel(
+        "PJSIP/trunk-00000001", "l1", "l1", caller_num=CUSTOMER, exten="74951234567"
+    )
+    [new] = run([ev.Newchannel(0.0, inbound)])
+    assert new.call.line == "74951234567"
+    # The dialplan's CRM_LINE (the To header, say) wins over the request's number.
+    tracker = CallTracker()
+    run([ev.Newchannel(0.0, inbound)], tracker)
+    [changed] = run([ev.VarSet(0.1, inbound, "CRM_LINE", "74957654321")], tracker)
+    assert changed.call.line == "74957654321"
+    # An outbound call has no line.
+    assert run([ev.Newchannel(0.0, ch("PJSIP/101-00000009", "o1", "o1"))])[0].call.line is None
 
 
 def test_resync_does_not_revive_a_channel_that_hung_up() -> None:
     tracker = CallTracker()
     run([*ringing_then("", M101), ev.Hangup(3.0, M101, 16, ""), ev.Hangup(3.0, A, 16, "")], tracker)
     changes = run([Resync(3.5, (ev.CoreShowChannel(3.5, A, "", "", 3),))], tracker)
-    assert changes == []
+    assert changes == [Resynced(3.5, live=())]
     assert tracker.active_calls == []
 
 
