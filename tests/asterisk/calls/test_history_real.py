@@ -3,18 +3,28 @@ call log from Asterisk's CEL when it starts (callcenter/calls/history.py)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 
-from tests.asterisk.pbx import ROOT, Pbx, Sipp
+from tests.asterisk.pbx import AMI_PORT, AMI_SECRET, AMI_USERNAME, ROOT, Pbx, Sipp
 from tests.asterisk.service import Service, run_service, wait_until
 
 pytestmark = pytest.mark.asterisk
 
 CEL = ROOT / "var" / "log" / "asterisk" / "cel-custom" / "callcenter.csv"
+# The console script of the environment running the tests.
+CALLCENTER = shutil.which("callcenter", path=str(Path(sys.executable).parent)) or "callcenter"
 
 
 @pytest.fixture
@@ -30,6 +40,7 @@ def start(tmp_path: Path) -> Iterator[Service]:
     return run_service(
         tmp_path,
         existing=True,
+        audiosocket_bind="",
         cel_source=str(CEL),
         recordings_pbx_prefix="/var/spool/asterisk/monitor",
         recordings_inbox=str(ROOT / "var/spool/asterisk/monitor"),
@@ -42,7 +53,7 @@ def test_calls_made_while_the_service_was_down(
 ) -> None:
     # The shop's managers exist; then the service is down (FastAGI is refused: the
     # dialplan's fallback group rings).
-    setup = run_service(tmp_path)
+    setup = run_service(tmp_path, audiosocket_bind="")
     next(setup)
     setup.close()
     sipp.uas(5071, "uas_answer", calls=1)
@@ -61,6 +72,7 @@ def test_calls_made_while_the_service_was_down(
     service_gen = start(tmp_path)
     service = next(service_gen)
     try:
+        # Within 10 s of the start, every call is there, with its recording taken in.
         calls = wait_until(lambda: _ended(service, 3), timeout=10)
         by_phone = {c["phone"]: c for c in calls}
         answered = by_phone["+79161110001"]
@@ -89,4 +101,107 @@ def test_calls_made_while_the_service_was_down(
 
 def _ended(service: Service, n: int) -> list[dict[str, Any]] | None:
     calls = [c for c in service.calls() if c["status"]]
-    return calls if len(calls) >= n else None
+    recorded = any(c["recording_id"] for c in calls if c["status"] == "answered")
+    return calls if len(calls) >= n and recorded else None
+
+
+class Serve:
+    """``callcenter serve`` as its own process, so that it can be killed like a real one."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp = tmp_path
+        self.port = _free_tcp_port()
+        self.env = {
+            **os.environ,
+            "CALLCENTER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",
+            "CALLCENTER_HTTP_BIND": f"127.0.0.1:{self.port}",
+            "CALLCENTER_VAR_DIR": str(tmp_path),
+            "CALLCENTER_AMI_PORT": str(AMI_PORT),
+            "CALLCENTER_AMI_USERNAME": AMI_USERNAME,
+            "CALLCENTER_AMI_SECRET": AMI_SECRET,
+            "CALLCENTER_AUDIOSOCKET_BIND": "",
+            "CALLCENTER_CEL_SOURCE": str(CEL),
+            "CALLCENTER_RECORDINGS_INBOX": str(ROOT / "var/spool/asterisk/monitor"),
+            "CALLCENTER_RECORDINGS_DIR": str(tmp_path / "recordings"),
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run(
+            [CALLCENTER, *args], env=self.env, capture_output=True, timeout=60, check=True
+        )
+        return done.stdout.decode()
+
+    def start(self) -> None:
+        with (self.tmp / "serve.log").open("ab") as log:
+            self.proc = subprocess.Popen(
+                [CALLCENTER, "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_until(lambda: self._connected(), timeout=30)
+
+    def _connected(self) -> bool:
+        try:
+            health = httpx2.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2).json()
+        except httpx2.HTTPError:
+            return False
+        return bool(health["pbx"]["default"]["state"] == "connected")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def get(self, path: str, token: str) -> Any:
+        response = httpx2.get(
+            f"http://127.0.0.1:{self.port}{path}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def _free_tcp_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_talk_time_is_true_after_the_service_is_killed_mid_call(
+    pbx: Pbx, sipp: Sipp, fresh_cel: Path, tmp_path: Path
+) -> None:
+    serve = Serve(tmp_path)
+    serve.cli("db", "upgrade")
+    serve.cli(
+        "users",
+        "add",
+        "m101",
+        "--role",
+        "operator",
+        "--extension",
+        "101",
+        "--password",
+        "m101-password-1",
+    )
+    serve.cli("users", "add", "sup", "--role", "supervisor", "--password", "sup-password-1")
+    token = serve.cli("tokens", "create", "sup").strip().split()[-1]
+    serve.start()
+    try:
+        sipp.uas(5071, "uas_answer", calls=1)
+        caller = sipp.start_call("79161110009", "7001", duration_ms=9000)
+        wait_until(lambda: serve.get("/api/v1/calls", token)["items"], timeout=10)
+        time.sleep(3)
+        serve.kill()  # 3 s into a 9 s conversation
+        time.sleep(3)
+        serve.start()
+        caller.wait(30)
+        [call] = wait_until(
+            lambda: [c for c in serve.get("/api/v1/calls", token)["items"] if c["status"]],
+            timeout=20,
+        )
+        assert call["status"] == "answered"
+        assert abs(call["talk_seconds"] - 9) <= 1, call
+    finally:
+        if serve.proc is not None and serve.proc.poll() is None:
+            serve.proc.terminate()
+            serve.proc.wait(20)
