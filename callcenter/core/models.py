@@ -484,7 +484,9 @@ class DialList(Base):
 
 
 class DialListManager(Base):
-    """Who works a list: the managers chosen for it, and personal managers of its customers."""
+    """Who works a list: the managers chosen for it. Rows with ``chosen`` false are personal
+    managers of its customers who joined lists built before personal customers of anyone not
+    chosen went to the pool; they may still take from the pool, but nothing waits for them."""
 
     __tablename__ = "dial_list_managers"
 
@@ -540,7 +542,8 @@ class DialListEntry(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     # Null: the list's common pool, which any of its managers may take.
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"))
-    # Assigned because they are the customer's personal manager: never given to anyone else.
+    # Assigned because they are the customer's personal manager: never given to anyone else
+    # while that manager works the list (else the pool's: handout.release_stranded).
     personal: Mapped[bool] = mapped_column(Boolean, default=False)
     priority: Mapped[int] = mapped_column(Integer)
     state: Mapped[EntryState] = mapped_column(
