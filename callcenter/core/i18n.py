@@ -667,6 +667,23 @@ DIAL: dict[str, dict[str, str]] = {
     "dial.excluded.over_limit": {"ru": "сверх лимита записей", "en": "over the entry limit"},
     "dial.per_manager": {"ru": "По менеджерам", "en": "Per manager"},
     "dial.pool": {"ru": "Общая очередь", "en": "Common pool"},
+    "dial.waiting_title": {"ru": "Кого ждут звонка", "en": "Waiting to be called"},
+    "dial.waiting_total": {
+        "ru": "Ждут звонка: {n}",
+        "en": "Waiting to be called: {n}",
+    },
+    "dial.waiting_for": {"ru": "Для кого", "en": "For whom"},
+    "dial.waiting_count": {"ru": "Ждут", "en": "Waiting"},
+    "dial.waiting_pool": {
+        "ru": "Общая очередь: любой менеджер списка",
+        "en": "Common pool: any manager of the list",
+    },
+    "dial.waiting_hint": {
+        "ru": "Клиенты менеджера, который не работает по списку (не выбран для него или "
+        "отключён), ждут в общей очереди.",
+        "en": "Customers of a manager who does not work the list (not chosen for it, or "
+        "deactivated) wait in the common pool.",
+    },
     "dial.own_row_only": {
         "ru": "Вы видите только свою строку; весь список видят автор и супервизоры.",
         "en": "You see your own row; the owner and supervisors see everyone's.",
@@ -715,6 +732,10 @@ DIAL: dict[str, dict[str, str]] = {
     "dial.reason.waiting": {
         "ru": "Все ваши клиенты ждут повторного звонка. Следующий — {at}.",
         "en": "All your customers are waiting for a retry. The next one at {at}.",
+    },
+    "dial.reason.assigned_to_others": {
+        "ru": "Для вас клиентов больше нет: остальные в списке ждут других менеджеров.",
+        "en": "No customers left for you: the rest of the list waits for other managers.",
     },
     "dial.reason.list_done": {
         "ru": "Список пройден: для вас клиентов больше нет.",

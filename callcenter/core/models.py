@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Date,
     DateTime,
     Enum,
@@ -29,9 +30,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncAttrs
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from routing.dialing import Outcome
@@ -139,6 +142,17 @@ class Manager(Base):
     last_offered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    @hybrid_property
+    def takes_calls(self) -> bool:
+        """Active, with a phone on the PBX: someone routing can ring, so the only kind of
+        manager an order or a customer may belong to."""
+        return self.is_active and bool(self.extension)
+
+    @takes_calls.inplace.expression
+    @classmethod
+    def _takes_calls_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.is_active.is_(True), cls.extension.is_not(None), cls.extension != "")
 
 
 class ApiToken(Base):
@@ -491,7 +505,9 @@ class DialList(Base):
 
 
 class DialListManager(Base):
-    """Who works a list: the managers chosen for it, and personal managers of its customers."""
+    """Who works a list: the managers chosen for it. Rows with ``chosen`` false are personal
+    managers of its customers who joined lists built before personal customers of anyone not
+    chosen went to the pool; they may still take from the pool, but nothing waits for them."""
 
     __tablename__ = "dial_list_managers"
 
@@ -547,7 +563,8 @@ class DialListEntry(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     # Null: the list's common pool, which any of its managers may take.
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"))
-    # Assigned because they are the customer's personal manager: never given to anyone else.
+    # Assigned because they are the customer's personal manager: never given to anyone else
+    # while that manager works the list (else the pool's: handout.release_stranded).
     personal: Mapped[bool] = mapped_column(Boolean, default=False)
     priority: Mapped[int] = mapped_column(Integer)
     state: Mapped[EntryState] = mapped_column(

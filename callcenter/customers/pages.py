@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from starlette.datastructures import FormData
 from starlette.responses import Response
 from starlette.routing import Route
@@ -12,6 +13,7 @@ from callcenter.calls import service as call_service
 from callcenter.calls.schemas import CallQuery
 from callcenter.core.api import Ctx
 from callcenter.core.errors import ApiError, NotFound
+from callcenter.core.models import Manager
 from callcenter.core.pages import (
     field_errors,
     form_data,
@@ -33,6 +35,11 @@ from callcenter.tasks import service as task_service
 from callcenter.tasks.schemas import TaskQuery
 
 PAGE_SIZE = 50
+
+
+async def call_takers(ctx: Ctx) -> set[int]:
+    """Who the personal manager select offers: only managers who take calls may be one."""
+    return set(await ctx.session.scalars(select(Manager.id).where(Manager.takes_calls)))
 
 
 @page
@@ -104,6 +111,7 @@ async def _card(
         tasks=tasks,
         values=values or _values(customer),
         errors=errors or {},
+        call_takers=await call_takers(ctx),
     )
 
 
@@ -164,8 +172,16 @@ async def update(ctx: Ctx) -> Response:
 async def new(ctx: Ctx) -> Response:
     if ctx.request.method == "GET":
         phone = ctx.request.query_params.get("phone", "")[:64]
-        values = {"phones": phone, "manager_id": str(ctx.principal.id)}
-        return await show(ctx, "customer_new.html", nav="customers", values=values, errors={})
+        mine = ctx.principal.manager.takes_calls
+        values = {"phones": phone, "manager_id": str(ctx.principal.id) if mine else ""}
+        return await show(
+            ctx,
+            "customer_new.html",
+            nav="customers",
+            values=values,
+            errors={},
+            call_takers=await call_takers(ctx),
+        )
     typed, body = _from_form(await form_data(ctx))
     try:
         created = await customers_api.create_customer(ctx, parse_form(CustomerIn, body))
@@ -178,6 +194,7 @@ async def new(ctx: Ctx) -> Response:
             nav="customers",
             values=typed,
             errors=field_errors(exc),
+            call_takers=await call_takers(ctx),
         )
     return redirect(f"/customers/{created.id}")
 

@@ -29,6 +29,7 @@ from callcenter.customers.schemas import (
     CustomerQuery,
     Segment,
 )
+from callcenter.managers.service import not_taking_calls
 
 LAPSED_AFTER = dt.timedelta(days=180)
 
@@ -157,8 +158,12 @@ async def _check_manager(
         return
     if not principal.sees_everything and manager_id != principal.id:
         raise Forbidden("operators can only make themselves a customer's personal manager")
-    if await session.get(Manager, manager_id) is None:
+    manager = await session.get(Manager, manager_id)
+    if manager is None:
         raise Invalid("manager_id", f"no manager with id {manager_id}")
+    refused = not_taking_calls(manager)
+    if refused:
+        raise Invalid("manager_id", f"{refused}; a personal manager must take calls")
 
 
 async def get_visible(session: AsyncSession, principal: Principal, customer_id: int) -> Customer:

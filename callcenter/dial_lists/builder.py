@@ -40,10 +40,10 @@ from callcenter.core.models import (
     DialListManager,
     DialListStatus,
     EntryState,
-    Manager,
     table_of,
     utcnow,
 )
+from callcenter.dial_lists.handout import workers
 from callcenter.dial_lists.rule_compiler import compile_rule, sort_order
 from callcenter.dial_lists.schemas import DialListSettings
 from routing.dialing import resolve_zone
@@ -136,16 +136,11 @@ class DialListBuilder:
             await writer.commit()
 
             chosen = list(
-                await writer.scalars(
-                    select(DialListManager.manager_id)
-                    .where(DialListManager.list_id == list_id, DialListManager.chosen.is_(True))
-                    .order_by(DialListManager.manager_id)
-                )
+                await writer.scalars(workers(list_id).order_by(DialListManager.manager_id))
             )
-            active = set(await writer.scalars(select(Manager.id).where(Manager.is_active)))
-            state = _BuildState(list_id, settings, chosen, active)
+            state = _BuildState(list_id, settings, chosen)
             await self._fill(reader, writer, dial_list, state, condition)
-            await _finish(writer, dial_list, state, matched, set(chosen))
+            await _finish(writer, dial_list, state, matched)
             log.info(
                 "dial list %s built: %s entries of %s matched", list_id, state.entries, matched
             )
@@ -190,16 +185,12 @@ class DialListBuilder:
 
 
 async def _finish(
-    writer: AsyncSession, dial_list: DialList, state: _BuildState, matched: int, known: set[int]
+    writer: AsyncSession, dial_list: DialList, state: _BuildState, matched: int
 ) -> None:
-    """The list is ready: the over-limit count, the personal managers it reached, its zones."""
+    """The list is ready: the over-limit count, its zones."""
     over = matched - state.processed
     if over > 0:
         state.excluded["over_limit"] = over
-    writer.add_all(
-        DialListManager(list_id=dial_list.id, manager_id=m, chosen=False)
-        for m in sorted(state.personal - known)
-    )
     dial_list.processed = matched
     dial_list.entries_count = state.entries
     dial_list.excluded = dict(state.excluded)
@@ -227,19 +218,21 @@ async def _insert(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
 
 
 class _BuildState:
-    """Priority, assignment and de-duplication over the streamed rows, in order."""
+    """Priority, assignment and de-duplication over the streamed rows, in order.
 
-    def __init__(
-        self, list_id: int, settings: DialListSettings, chosen: list[int], active: set[int]
-    ) -> None:
+    ``chosen`` are the list's workers (``handout.workers``): a customer whose personal manager
+    is one of them goes to them; the personal customer of anyone else goes to the common pool,
+    as the hand-out would move it there: nobody else takes from the list (an admin whose token
+    took a shop's orders was handed 148 entries and never worked the list)."""
+
+    def __init__(self, list_id: int, settings: DialListSettings, chosen: list[int]) -> None:
         self.list_id = list_id
         self.settings = settings
         self.pool = settings.assignment == "pool" or not chosen
         self.chosen = chosen
-        self.active = active
+        self.workers = set(chosen)
         self.phones: set[str] = set()
         self.zones: set[str] = set()
-        self.personal: set[int] = set()
         self.excluded: Counter[str] = Counter()
         self.processed = 0
         self.entries = 0
@@ -260,12 +253,11 @@ class _BuildState:
                 self.excluded[reason] += 1
                 continue
             self.phones.add(phone)
-            personal = manager_id is not None and manager_id in self.active
+            personal = manager_id is not None and manager_id in self.workers
             if personal:
-                self.personal.add(manager_id)
                 assigned = manager_id
-            elif self.pool:
-                assigned = None
+            elif self.pool or manager_id is not None:
+                assigned = None  # the pool: and so for anyone else's personal customer
             else:
                 assigned = self.chosen[self.spread % len(self.chosen)]
                 self.spread += 1

@@ -1,4 +1,5 @@
-"""Handing out dial-list entries: who may work a list, the next entry, stale locks.
+"""Handing out dial-list entries: who may work a list, the next entry, stale locks, and
+entries stranded with someone who does not work the list.
 
 The hand-out is one statement: ``UPDATE entry SET state = 'in_progress' WHERE id = COALESCE(
 (a due callback), (my first pending entry), (the pool's first)) AND state = 'pending'``, each
@@ -20,6 +21,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Integer,
+    Select,
     String,
     bindparam,
     case,
@@ -39,6 +41,7 @@ from callcenter.core.models import (
     DialListManager,
     DialListStatus,
     EntryState,
+    Manager,
     table_of,
 )
 from callcenter.dial_lists.schemas import DialListSettings, NextReason
@@ -90,6 +93,21 @@ async def get_entry(session: AsyncSession, dial_list: DialList, entry_id: int) -
     if entry is None or entry.list_id != dial_list.id:
         raise NotFound(f"no entry {entry_id} in dial list {dial_list.id}")
     return entry
+
+
+def workers(list_id: int) -> Select[tuple[int]]:
+    """Who an entry of the list may wait for: the managers chosen for it who are still active.
+    An entry assigned to anyone else (an admin who does not work the list, a manager since
+    deactivated or taken off it) belongs to the common pool."""
+    return (
+        select(DialListManager.manager_id)
+        .join(Manager, Manager.id == DialListManager.manager_id)
+        .where(
+            DialListManager.list_id == list_id,
+            DialListManager.chosen.is_(True),
+            Manager.is_active.is_(True),
+        )
+    )
 
 
 def _mine(manager_id: int) -> ColumnElement[bool]:
@@ -236,11 +254,14 @@ async def hand_out(
             if entry is not None:
                 due = entry.callback_at is not None and entry.callback_at <= now
                 return Handout(entry, "callback_due" if due else "next")
-            if not swept:
-                swept = True
-                if await release_stale(session, dial_list.id, settings, now):
-                    continue
+        if not swept:
+            # Nothing for this manager: first give back what nobody can take otherwise.
+            swept = True
+            if await sweep_list(session, dial_list.id, settings, now):
+                continue
         rows = await _pending(session, dial_list.id, manager_id, now)
+        if not rows:
+            return await _nothing_mine(session, dial_list.id)
         if not any(zone in zones and due for zone, _, due in rows):
             return _why_none(rows, set(zones), now, settings)
         # Due entries the claim skipped: other managers hold their row locks at this very
@@ -283,14 +304,27 @@ async def _pending(
     return [(zone, at, int(n)) for zone, at, n in rows]
 
 
+async def _nothing_mine(session: AsyncSession, list_id: int) -> Handout:
+    """No entry waits for this manager nor in the pool: the list is done only when no entry
+    waits for anyone."""
+    others = await session.scalar(
+        select(
+            exists().where(
+                Entry.list_id == list_id,
+                Entry.state == EntryState.PENDING,
+                Entry.manager_id.is_not(None),
+            )
+        )
+    )
+    return Handout(None, "assigned_to_others" if others else "list_done")
+
+
 def _why_none(
     rows: list[tuple[str, dt.datetime | None, int]],
     zones: set[str],
     now: dt.datetime,
     settings: DialListSettings,
 ) -> Handout:
-    if not rows:
-        return Handout(None, "list_done")
     waiting = [at for zone, at, _ in rows if zone in zones and at is not None]
     if waiting:
         return Handout(None, "waiting", max(min(waiting), now))
@@ -323,3 +357,31 @@ async def release_stale(
     if released:
         await session.commit()
     return released
+
+
+async def release_stranded(session: AsyncSession, list_id: int) -> int:
+    """Pending entries assigned to someone who does not work the list (see ``workers``) go to
+    the common pool, personal or not: waiting for them would strand the entry."""
+    result = await session.execute(
+        update(Entry)
+        .where(
+            Entry.list_id == list_id,
+            Entry.state == EntryState.PENDING,
+            Entry.manager_id.is_not(None),
+            Entry.manager_id.not_in(workers(list_id)),
+        )
+        .values(manager_id=None, personal=False)
+        .execution_options(synchronize_session=False)
+    )
+    released = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if released:
+        await session.commit()
+    return released
+
+
+async def sweep_list(
+    session: AsyncSession, list_id: int, settings: DialListSettings, now: dt.datetime
+) -> int:
+    """Stale locks released, then stranded entries pooled; how many entries moved."""
+    released = await release_stale(session, list_id, settings, now)
+    return released + await release_stranded(session, list_id)

@@ -3,7 +3,8 @@
 - builds lists in background tasks (and resumes the ones a restart interrupted);
 - listens to the call log: when a call placed from an entry ends, the PBX's status lands on
   the entry, beside the manager's outcome;
-- returns entries held too long (a manager who vanished) to the pool, once a minute.
+- returns entries held too long (a manager who vanished) to the pool, and pools the entries
+  of managers who no longer work a list (deactivated, taken off it), once a minute.
 
 ``clock`` is the one "now" of dial lists (tests replace it).
 """
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.core.models import Call, DialList, DialListEntry, DialListStatus, utcnow
 from callcenter.dial_lists.builder import DialListBuilder
-from callcenter.dial_lists.handout import list_settings, release_stale
+from callcenter.dial_lists.handout import list_settings, sweep_list
 from pbx_bridge.tracker import CallEnded, Change
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,8 @@ class DialListJobs:
                 )
 
     async def sweep(self) -> int:
-        """Release stale locks on every ready list; returns how many entries went back."""
+        """Release stale locks and pool stranded entries on every ready list; returns how many
+        entries went back."""
         released = 0
         async with self.sessionmaker() as session:
             lists = list(
@@ -97,9 +99,7 @@ class DialListJobs:
             )
             now = self.clock()
             for dial_list in lists:
-                released += await release_stale(
-                    session, dial_list.id, list_settings(dial_list), now
-                )
+                released += await sweep_list(session, dial_list.id, list_settings(dial_list), now)
         return released
 
     async def _sweep_forever(self) -> None:
@@ -108,7 +108,11 @@ class DialListJobs:
             try:
                 released = await self.sweep()
             except Exception:
-                log.exception("dial lists: releasing stale entries failed")
+                log.exception("dial lists: releasing stale and stranded entries failed")
                 continue
             if released:
-                log.info("dial lists: %s entries held too long went back to the pool", released)
+                log.info(
+                    "dial lists: %s entries held too long or left with a manager who does not "
+                    "work the list went back",
+                    released,
+                )

@@ -24,7 +24,7 @@ from callcenter.core.models import (
     Role,
 )
 from callcenter.core.schemas import Page
-from callcenter.dial_lists.handout import is_member, list_settings
+from callcenter.dial_lists.handout import is_member, list_settings, workers
 from callcenter.dial_lists.rules import validate_tree
 from callcenter.dial_lists.schemas import (
     Counts,
@@ -39,6 +39,8 @@ from callcenter.dial_lists.schemas import (
     Excluded,
     ManagerCounts,
     Progress,
+    Waiting,
+    WaitingFor,
 )
 from routing.dialing import Outcome
 
@@ -234,13 +236,12 @@ async def list_lists(
     return Page(items=items, total=total, limit=q.limit, offset=q.offset)
 
 
-async def detail(
-    session: AsyncSession, principal: Principal, dial_list: DialList
-) -> DialListDetail:
-    """The list with its figures: overall, and per manager (an operator sees their own)."""
-    await check_visible(session, principal, dial_list)
-    counts = (await _list_counts(session, [dial_list.id])).get(dial_list.id, Counts())
-    members = (await _manager_ids(session, [dial_list.id])).get(dial_list.id, [])
+async def _per_manager(
+    session: AsyncSession, list_id: int, staff: set[int]
+) -> dict[int | None, Counts]:
+    """Counts by assignment (a pending entry of someone not in ``staff``, the list's workers,
+    is the pool's, as the hand-out treats it), in progress by holder, done and outcomes by
+    who recorded them."""
     per: dict[int | None, Counts] = defaultdict(Counts)
     rows = await session.execute(
         select(
@@ -251,12 +252,14 @@ async def detail(
             Entry.outcome,
             func.count(),
         )
-        .where(Entry.list_id == dial_list.id)
+        .where(Entry.list_id == list_id)
         .group_by(
             Entry.manager_id, Entry.locked_by_id, Entry.worked_by_id, Entry.state, Entry.outcome
         )
     )
     for assigned, holder, worker, state, outcome, n in rows:
+        if state is EntryState.PENDING and assigned not in staff:
+            assigned = None
         per[assigned].total += n
         if state is EntryState.PENDING:
             per[assigned].pending += n
@@ -266,19 +269,50 @@ async def detail(
             if state is EntryState.DONE:
                 per[worker].done += n
             _add_outcome(per[worker], outcome, n)
-    wanted = set(members) | {k for k in per if k is not None}
-    if not sees_all_of(principal, dial_list):
-        wanted = {principal.id}
-    found = await session.execute(select(Manager.id, Manager.name).where(Manager.id.in_(wanted)))
+    return per
+
+
+def _waiting(
+    per: dict[int | None, Counts], staff: set[int], names: dict[int, str], only: int | None
+) -> Waiting:
+    shown = sorted(staff if only is None else staff & {only})
+    return Waiting(
+        pending=sum(c.pending for c in per.values()),
+        pool=per[None].pending if None in per else 0,
+        managers=[
+            WaitingFor(
+                manager_id=m, name=names.get(m, ""), pending=per[m].pending if m in per else 0
+            )
+            for m in shown
+        ],
+    )
+
+
+async def detail(
+    session: AsyncSession, principal: Principal, dial_list: DialList
+) -> DialListDetail:
+    """The list with its figures: overall, per manager (an operator sees their own) and what
+    waits for whom."""
+    await check_visible(session, principal, dial_list)
+    counts = (await _list_counts(session, [dial_list.id])).get(dial_list.id, Counts())
+    members = (await _manager_ids(session, [dial_list.id])).get(dial_list.id, [])
+    staff = set(await session.scalars(workers(dial_list.id)))
+    per = await _per_manager(session, dial_list.id, staff)
+    everyone = sees_all_of(principal, dial_list)
+    wanted = set(members) | {k for k in per if k is not None} if everyone else {principal.id}
+    found = await session.execute(
+        select(Manager.id, Manager.name).where(Manager.id.in_(wanted | staff))
+    )
     names: dict[int, str] = dict(found.tuples().all())
     rows_out = [
         ManagerCounts(manager_id=m, name=names.get(m, ""), **_finish(per[m]).model_dump())
         for m in sorted(wanted)
     ]
-    if sees_all_of(principal, dial_list) and None in per:
+    if everyone and None in per:
         pool = _finish(per[None]).model_dump()
         rows_out.append(ManagerCounts(manager_id=None, name="pool", **pool))
-    return DialListDetail(**_out(dial_list, counts, members), managers=rows_out)
+    waiting = _waiting(per, staff, names, None if everyone else principal.id)
+    return DialListDetail(**_out(dial_list, counts, members), managers=rows_out, waiting=waiting)
 
 
 async def list_entries(

@@ -87,6 +87,7 @@ DIAL_JS_STRINGS = (
     "dial.reason.callback_due",
     "dial.reason.outside_calling_hours",
     "dial.reason.waiting",
+    "dial.reason.assigned_to_others",
     "dial.reason.list_done",
     "dial.reason.not_ready",
     "dial.taking",

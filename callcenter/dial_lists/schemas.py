@@ -207,10 +207,29 @@ class DialListOut(BaseModel):
     built_at: dt.datetime | None
 
 
+class WaitingFor(BaseModel):
+    manager_id: int
+    name: str
+    pending: int = Field(description="entries waiting for this manager alone")
+
+
+class Waiting(BaseModel):
+    """What waits to be handed out, and for whom: the list's managers (chosen for it and still
+    active) and the common pool. An entry assigned to anyone else counts in the pool: that is
+    where ``next`` hands it from."""
+
+    pending: int = Field(description="every entry waiting to be handed out")
+    pool: int = Field(description="of them in the common pool, which every manager takes from")
+    managers: list[WaitingFor] = Field(
+        description="per manager of the list; an operator sees their own row only"
+    )
+
+
 class DialListDetail(DialListOut):
     managers: list[ManagerCounts] = Field(
         description="per manager; an operator sees their own row only"
     )
+    waiting: Waiting
 
 
 class DialListQuery(Strict):
@@ -260,7 +279,14 @@ class EntryCard(BaseModel):
 
 
 NextReason = Literal[
-    "held", "callback_due", "next", "outside_calling_hours", "waiting", "list_done", "not_ready"
+    "held",
+    "callback_due",
+    "next",
+    "outside_calling_hours",
+    "waiting",
+    "assigned_to_others",
+    "list_done",
+    "not_ready",
 ]
 
 
@@ -268,7 +294,9 @@ class NextOut(BaseModel):
     card: EntryCard | None
     reason: NextReason = Field(
         description="held: the entry you already hold; callback_due / next: a new one; "
-        "otherwise why there is none now"
+        "otherwise why there is none now: outside_calling_hours, waiting (a retry or callback "
+        "later), assigned_to_others (none left for you or in the pool, but entries wait for "
+        "other managers of the list), list_done (no entry waits for anyone), not_ready"
     )
     next_at: dt.datetime | None = Field(
         default=None, description="when an entry may come up next, when none is given now"

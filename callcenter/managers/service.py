@@ -51,6 +51,15 @@ async def create(session: AsyncSession, body: ManagerIn) -> Manager:
     return manager
 
 
+def not_taking_calls(manager: Manager) -> str | None:
+    """Why the manager may not own an order or a customer, in an error message's words; None
+    when they take calls (``Manager.takes_calls``)."""
+    if manager.takes_calls:
+        return None
+    why = "is deactivated" if not manager.is_active else "has no extension"
+    return f"manager {manager.id} ({manager.login}) {why}"
+
+
 async def get(session: AsyncSession, manager_id: int) -> Manager:
     manager = await session.get(Manager, manager_id)
     if manager is None:

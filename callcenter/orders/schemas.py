@@ -49,7 +49,11 @@ class OrderIn(Strict):
     )
     status: OrderStatus = OrderStatus.NEW
     items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=500)]
-    manager_id: int | None = None
+    manager_id: int | None = Field(
+        default=None,
+        description="an active manager with an extension; when omitted, the user who keys the "
+        "order in on a page if they take calls, and nobody for an API token",
+    )
     comment: Text = ""
     created_at: dt.datetime | None = None
 

@@ -23,6 +23,7 @@ from callcenter.core.paging import paginate
 from callcenter.core.phones import InvalidPhone, normalize_phone
 from callcenter.core.schemas import Page
 from callcenter.customers import service as customer_service
+from callcenter.managers.service import not_taking_calls
 from callcenter.orders.aggregates import refresh_customer_aggregates
 from callcenter.orders.schemas import OrderIn, OrderItemIn, OrderOut, OrderPatch, OrderQuery
 
@@ -81,18 +82,33 @@ async def _resolve_customer(
 
 
 async def _check_manager(session: AsyncSession, principal: Principal, manager_id: int) -> None:
+    """An order's manager is someone who takes calls: active, with an extension."""
     if not principal.sees_everything and manager_id != principal.id:
         raise Forbidden("operators can only take orders on themselves")
-    if await session.get(Manager, manager_id) is None:
+    manager = await session.get(Manager, manager_id)
+    if manager is None:
         raise Invalid("manager_id", f"no manager with id {manager_id}")
+    refused = not_taking_calls(manager)
+    if refused:
+        raise Invalid("manager_id", f"{refused}; an order's manager must take calls")
+
+
+def default_manager(principal: Principal) -> int | None:
+    """Whose an order is when the body names nobody: the operator or supervisor who keys it in
+    (a session), if they take calls. A shop pushing orders with an API token is nobody's
+    manager, and neither is an admin without a phone."""
+    if principal.via == "session" and principal.manager.takes_calls:
+        return principal.id
+    return None
 
 
 async def create(
     session: AsyncSession, principal: Principal, body: OrderIn, region: str
 ) -> tuple[Order, bool]:
     """Returns the order and whether its customer was created for it."""
-    manager_id = body.manager_id if body.manager_id is not None else principal.id
-    await _check_manager(session, principal, manager_id)
+    manager_id = body.manager_id if body.manager_id is not None else default_manager(principal)
+    if body.manager_id is not None:
+        await _check_manager(session, principal, body.manager_id)
     if body.number is not None and await _number_taken(session, body.number):
         raise Conflict(f"order number {body.number} already exists", code="order_number_taken")
     customer, created_customer = await _resolve_customer(session, body, region)

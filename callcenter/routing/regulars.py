@@ -1,12 +1,14 @@
 """A customer becomes a regular: after N completed orders (a routing setting) the manager of
-their last completed order, or of their last answered call, becomes their personal manager."""
+their last completed order, or of their last answered call, becomes their personal manager.
+Only a manager who takes calls (active, with an extension) counts: an order or a call of
+anyone else is passed over, as one without a manager is."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.core.models import Call, CallStatus, Customer, Order, OrderStatus
+from callcenter.core.models import Call, CallStatus, Customer, Manager, Order, OrderStatus
 from callcenter.routing.settings import load_routing_settings
 from routing.decide import choose_personal_manager
 
@@ -26,20 +28,22 @@ async def assign_if_regular(session: AsyncSession, customer_id: int) -> int | No
         return None
     last_order_manager = await session.scalar(
         select(Order.manager_id)
+        .join(Manager, Manager.id == Order.manager_id)
         .where(
             Order.customer_id == customer_id,
             Order.status == OrderStatus.COMPLETE,
-            Order.manager_id.is_not(None),
+            Manager.takes_calls,
         )
         .order_by(Order.created_at.desc(), Order.id.desc())
         .limit(1)
     )
     last_call_manager = await session.scalar(
         select(Call.manager_id)
+        .join(Manager, Manager.id == Call.manager_id)
         .where(
             Call.customer_id == customer_id,
             Call.status == CallStatus.ANSWERED,
-            Call.manager_id.is_not(None),
+            Manager.takes_calls,
         )
         .order_by(Call.started_at.desc())
         .limit(1)

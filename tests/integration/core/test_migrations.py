@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -15,16 +11,6 @@ from callcenter.core.db import make_engine
 from callcenter.core.migrate import alembic_config, upgrade
 from callcenter.core.models import Base
 from tests.conftest import run_async
-from tests.integration.conftest import scratch_pg_database
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
-        return
-    with scratch_pg_database("migrations") as url:
-        yield url
 
 
 async def _diff_and_tables(url: str) -> tuple[list[object], set[str]]:

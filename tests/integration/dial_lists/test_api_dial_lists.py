@@ -116,9 +116,15 @@ def test_exclusions_are_configurable_and_pool_assignment(client: TestClient, tea
     assert built["progress"]["entries"] == 7
     rows = entries(client, built["id"], team.supervisor)
     pooled = {names[e["customer_id"]] for e in rows if e["manager_id"] is None}
-    assert pooled == {"boris", "vera", "ivan", "kira"}
-    # Personal managers of the list's customers work it too, even if not chosen.
-    assert built["manager_ids"] == [team.op1.id, team.op2.id]
+    # gleb is op2's, and op2 does not work this list: the pool's, not op2's to strand.
+    assert pooled == {"boris", "vera", "ivan", "kira", "gleb"}
+    assert {names[e["customer_id"]] for e in rows if e["personal"]} == {"anna", "dasha"}
+    assert built["manager_ids"] == [team.op1.id]
+    assert built["waiting"] == {
+        "pending": 7,
+        "pool": 5,
+        "managers": [{"manager_id": team.op1.id, "name": "op1", "pending": 2}],
+    }
     assert [names[e["customer_id"]] for e in rows][:2] == ["anna", "gleb"]  # oldest first
 
 
@@ -205,15 +211,22 @@ def test_roles_and_visibility(client: TestClient, team: Team) -> None:
     assert client.post(LISTS, json=body, headers=team.op1.auth).status_code == 403
     built = build(client, team.supervisor, body)
     url = f"{LISTS}/{built['id']}"
-    # op2 is on it too: gleb is their personal customer.
-    other = make_user_outsider(client)
-    assert client.get(url, headers=other.auth).status_code == 403
-    assert client.post(f"{url}/next", headers=other.auth).status_code == 403
-    assert client.get(LISTS, headers=other.auth).json()["total"] == 0
+    # gleb is op2's personal customer, but op2 does not work this list: not on it.
+    for other in (make_user_outsider(client), team.op2):
+        assert client.get(url, headers=other.auth).status_code == 403
+        assert client.post(f"{url}/next", headers=other.auth).status_code == 403
+        assert client.get(LISTS, headers=other.auth).json()["total"] == 0
     mine = client.get(url, headers=team.op1.auth).json()
     assert [m["manager_id"] for m in mine["managers"]] == [team.op1.id]
+    # boris, dasha (personal) and kira are op1's; gleb waits in the pool.
+    assert mine["waiting"] == {
+        "pending": 4,
+        "pool": 1,
+        "managers": [{"manager_id": team.op1.id, "name": "op1", "pending": 3}],
+    }
     everyone = client.get(url, headers=team.supervisor.auth).json()
-    assert [m["manager_id"] for m in everyone["managers"]] == [team.op1.id, team.op2.id]
+    assert [m["manager_id"] for m in everyone["managers"]] == [team.op1.id, None]
+    assert everyone["waiting"] == mine["waiting"]
     assert client.get(LISTS, headers=team.op1.auth).json()["total"] == 1
     op1_entries = entries(client, built["id"], team.op1)
     assert {e["manager_id"] for e in op1_entries} == {team.op1.id}

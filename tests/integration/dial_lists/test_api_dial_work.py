@@ -149,14 +149,16 @@ def test_personal_and_spread_entries_go_to_their_manager(client: TestClient, tea
     op1, op2 = workers(client, list_id, ids, team.op1, team.op2)
     # Spread in priority order over op1, op2: a → op1, c → op2, d → op1; b is op2's own.
     seen = {}
-    for worker in (op1, op2):
+    # op1 is done first while b and c still wait for op2: not "list_done" for op1 yet.
+    for worker, last in ((op1, "assigned_to_others"), (op2, "list_done")):
         names = []
         while (body := worker.next())["card"] is not None:
             names.append(worker.names[body["card"]["entry"]["customer_id"]])
             worker.outcome(body["card"]["entry"]["id"], "not_interested")
-        assert body["reason"] == "list_done"
+        assert body["reason"] == last
         seen[worker.user.login] = names
     assert seen == {"op1": ["a", "d"], "op2": ["b", "c"]}
+    assert op1.next()["reason"] == "list_done"
 
 
 def test_no_answer_and_busy_are_retried_then_given_up(client: TestClient, team: Team) -> None:
@@ -293,7 +295,7 @@ def test_entries_held_too_long_return_to_the_pool(client: TestClient, team: Team
 def test_the_periodic_sweep_releases_stale_locks(client: TestClient, team: Team) -> None:
     ids = add_customers(client, [("only", None, team.op1.id)])
     clock = Clock(client, DAWN.replace(hour=10))
-    list_id = new_list(client, team, [team.op2])
+    list_id = new_list(client, team, [team.op1, team.op2])
     [op1] = workers(client, list_id, ids, team.op1)
     _, entry = op1.take()
     jobs = client.app.state.services.dial_lists  # type: ignore[attr-defined]

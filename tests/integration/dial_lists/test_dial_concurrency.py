@@ -88,7 +88,8 @@ async def _work(
                 if handout.reason == "waiting":  # the last ones are being taken right now
                     await asyncio.sleep(0.01)
                     continue
-                assert handout.reason == "list_done", handout
+                # Nothing left for this manager (spread: the rest are others' shares).
+                assert handout.reason in ("list_done", "assigned_to_others"), handout
                 return got
             assert handout.reason == "next"
             got.append(handout.entry.id)

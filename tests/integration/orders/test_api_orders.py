@@ -53,7 +53,12 @@ def aggregates(client: TestClient, team: Team, customer_id: int) -> tuple:
 
 def test_create_by_customer_id_computes_the_total(client: TestClient, team: Team) -> None:
     customer = new_customer(client, team)
-    body = {"customer_id": customer["id"], "items": ITEMS, "comment": "до обеда"}
+    body = {
+        "customer_id": customer["id"],
+        "items": ITEMS,
+        "comment": "до обеда",
+        "manager_id": team.op1.id,  # a token is nobody's manager unless named
+    }
     order = post_order(client, team.op1, body)
     assert order["customer_id"] == customer["id"]
     assert order["total"] == 2798.97  # 2 × 1249.50 + 3 × 99.99
