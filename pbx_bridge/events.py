@@ -383,6 +383,8 @@ _PARSERS: dict[str, _Parser] = {
     "fullybooted": _fully_booted,
     "shutdown": _shutdown,
 }
+# The events the bridge reads (lower case); docker/asterisk/manager.conf lets only these through.
+EVENT_NAMES = frozenset(_PARSERS)
 
 
 def _duration(value: str) -> int:

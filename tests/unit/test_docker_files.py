@@ -25,6 +25,7 @@ import yaml
 
 from callcenter.cli import build_parser, cmd_serve
 from callcenter.core.settings import Settings
+from pbx_bridge.events import EVENT_NAMES
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKER = REPO / "docker"
@@ -547,6 +548,14 @@ def test_ami_user_matches_the_service_and_reads_what_the_bridge_needs() -> None:
     assert {"system", "call"} <= read and "dialplan" not in read
     assert {"originate", "call", "reporting"} <= set(user.get("write").split(","))
     assert user.all("deny") == ["0.0.0.0/0.0.0.0"]
+    # Only the events the bridge parses cross the wire, and every one of them does (replies
+    # to actions such as CoreShowChannel are not filtered).
+    filtered = {
+        key[len("eventfilter(action(include),name(") : -2].lower()
+        for key, _ in user.items
+        if key.startswith("eventfilter(")
+    }
+    assert filtered == set(EVENT_NAMES) - {"coreshowchannel"}
     assert "#tryinclude manager_local.conf" in (ASTERISK / "manager.conf").read_text()
     entrypoint = (ASTERISK / "docker-entrypoint.sh").read_text()
     assert f'echo "[{env["CALLCENTER_AMI_USERNAME"]}](+)"' in entrypoint
