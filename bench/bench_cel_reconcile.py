@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select  # noqa: E402
 
 from callcenter.calls.call_log import CallRecorder  # noqa: E402
-from callcenter.calls.history import CallHistory, read_cel_csv  # noqa: E402
+from callcenter.calls.history import CallHistory, csv_source, read_cel_csv  # noqa: E402
 from callcenter.core.db import make_engine, make_sessionmaker  # noqa: E402
 from callcenter.core.migrate import upgrade  # noqa: E402
 from callcenter.core.models import Call  # noqa: E402
@@ -39,7 +39,7 @@ PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/callcenter_bench_cel"
 
 def make_cel(path: Path, calls: int) -> None:
     """``calls`` calls, one every 2 s of PBX time, each a copy of a real trace."""
-    traces = [list(csv.reader((TRACES / f"{k}.csv").open())) for k in KINDS]
+    traces = [list(csv.reader((TRACES / f"{k}.csv").read_text().splitlines())) for k in KINDS]
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     t0 = time.time() - calls * 2 - 3600
@@ -63,7 +63,7 @@ async def reconcile_once(url: str, source: Path) -> tuple[float, int, int]:
     maker = make_sessionmaker(engine)
     recorder = CallRecorder(maker)
     recorder.listeners.append(CallbackTasks(maker))
-    history = CallHistory(maker, recorder, source, lookback_hours=24 * 30)
+    history = CallHistory(maker, recorder, csv_source(source), lookback_hours=24 * 30)
     started = time.perf_counter()
     first = await history.reconcile()
     elapsed = time.perf_counter() - started

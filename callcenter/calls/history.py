@@ -28,7 +28,7 @@ import csv
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,8 +36,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.calls.call_log import CallRecorder, line_number
-from callcenter.core.models import AppSetting, Call, utcnow
-from pbx_bridge.cel import CelCall, CelEvent, CelRecordError, group_calls, parse_record
+from callcenter.core.models import AppSetting, AsteriskCel, Call, utcnow
+from pbx_bridge.cel import (
+    COLUMNS,
+    CelCall,
+    CelEvent,
+    CelRecordError,
+    group_calls,
+    parse_record,
+)
 from pbx_bridge.tracker import CallEnded, CallSnapshot, CallUpdated, Change, TrueTimes
 
 log = logging.getLogger(__name__)
@@ -50,6 +57,43 @@ MAX_LOGGED_ERRORS = 20
 class CelRead:
     events: list[CelEvent] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+
+CelSource = Callable[[float], Awaitable[CelRead]]
+
+
+def csv_source(path: Path) -> CelSource:
+    """cel_custom's file on a shared volume (``CALLCENTER_CEL_SOURCE=/path/callcenter.csv``)."""
+
+    async def read(since: float) -> CelRead:
+        return await asyncio.to_thread(read_cel_csv, path, since)
+
+    return read
+
+
+def table_source(sessionmaker: async_sessionmaker[AsyncSession]) -> CelSource:
+    """cel_pgsql's table in the service's database (``CALLCENTER_CEL_SOURCE=table``)."""
+    columns = [getattr(AsteriskCel, name) for name in COLUMNS]
+
+    async def read(since: float) -> CelRead:
+        result = CelRead()
+        query = select(AsteriskCel.id, *columns).where(AsteriskCel.eventtime >= since)
+        async with sessionmaker() as session:
+            rows = await session.execute(query.order_by(AsteriskCel.id))
+            for row_id, *values in rows:
+                try:
+                    result.events.append(parse_record([_text(v) for v in values]))
+                except CelRecordError as exc:
+                    result.errors.append(f"asterisk_cel id {row_id}: {exc}")
+        return result
+
+    return read
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.6f}"
+    return "" if value is None else str(value)
 
 
 def read_cel_csv(path: Path, since: float) -> CelRead:
@@ -89,7 +133,7 @@ class CallHistory:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         recorder: CallRecorder,
-        source: Path,
+        source: CelSource,
         *,
         device_tech: str = "PJSIP",
         monitor_dir: str = "",
@@ -114,7 +158,7 @@ class CallHistory:
             await self.recorder.drain()  # what the pump saw is stored before we compare
             watermark = await self._watermark()
             since = watermark - MARGIN if watermark else time.time() - self.lookback
-            read = await asyncio.to_thread(read_cel_csv, self.source, since)
+            read = await self.source(since)
             self._log_errors(read.errors)
             calls = group_calls(read.events)
             stored, corrected, newest = await self._store_ended(calls, set(live))

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.calls.call_log import CallRecorder, Listener
-from callcenter.calls.history import CallHistory
+from callcenter.calls.history import CallHistory, csv_source, table_source
 from callcenter.core.settings import AmiServer, Settings
 from pbx_bridge.ami import AmiClient, AmiConfig, AmiError
 from pbx_bridge.pump import EventPump
@@ -100,10 +100,15 @@ class Telephony:
     def _history(self, server: AmiServer, recorder: CallRecorder) -> CallHistory | None:
         if not server.cel_source:
             return None
+        source = (
+            table_source(self.sessionmaker)
+            if server.cel_source == "table"
+            else csv_source(Path(server.cel_source))
+        )
         return CallHistory(
             self.sessionmaker,
             recorder,
-            Path(server.cel_source),
+            source,
             device_tech=self.settings.device_tech,
             monitor_dir=self.settings.recordings_pbx_prefix,
             lookback_hours=self.settings.cel_lookback_hours,

@@ -380,6 +380,39 @@ class Line(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
+class AsteriskCel(Base):
+    """Asterisk's CEL as ``cel_pgsql`` writes it (docker/asterisk/cel_pgsql.conf), in the
+    service's own PostgreSQL. Asterisk writes it; the service only reads it
+    (callcenter/calls/history.py, ``CALLCENTER_CEL_SOURCE=table``). cel_pgsql fills the
+    columns it knows by name; ``eventtime`` is a double (epoch seconds with microseconds),
+    which cel_pgsql writes as such for a float column, free of time-zone settings."""
+
+    __tablename__ = "asterisk_cel"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    eventtype: Mapped[str] = mapped_column(String(30), default="")
+    eventtime: Mapped[float] = mapped_column(Float, index=True)
+    userdeftype: Mapped[str] = mapped_column(String(255), default="")
+    cid_name: Mapped[str] = mapped_column(String(80), default="")
+    cid_num: Mapped[str] = mapped_column(String(80), default="")
+    cid_ani: Mapped[str] = mapped_column(String(80), default="")
+    cid_rdnis: Mapped[str] = mapped_column(String(80), default="")
+    cid_dnid: Mapped[str] = mapped_column(String(80), default="")
+    exten: Mapped[str] = mapped_column(String(80), default="")
+    context: Mapped[str] = mapped_column(String(80), default="")
+    channame: Mapped[str] = mapped_column(String(80), default="")
+    appname: Mapped[str] = mapped_column(String(80), default="")
+    appdata: Mapped[str] = mapped_column(String(512), default="")
+    amaflags: Mapped[int] = mapped_column(Integer, default=0)
+    accountcode: Mapped[str] = mapped_column(String(32), default="")
+    peeraccount: Mapped[str] = mapped_column(String(32), default="")
+    uniqueid: Mapped[str] = mapped_column(String(150), default="")
+    linkedid: Mapped[str] = mapped_column(String(150), default="")
+    userfield: Mapped[str] = mapped_column(String(255), default="")
+    peer: Mapped[str] = mapped_column(String(80), default="")
+    extra: Mapped[str] = mapped_column(String(1024), default="")
+
+
 class AppSetting(Base):
     """Settings an admin edits in the UI (routing, callbacks...), one JSON value per key."""
 

@@ -21,7 +21,7 @@ class AmiServer(BaseModel):
     port: int = Field(default=5038, ge=1, le=65535)
     username: str
     secret: SecretStr
-    # This PBX's CEL file (cel_custom), read after every (re)connect; empty: none.
+    # This PBX's CEL: cel_custom's file, or "table" (cel_pgsql); empty: none.
     cel_source: str = ""
 
 
@@ -42,10 +42,11 @@ class Settings(BaseSettings):
     # replaces the single connection above.
     ami_servers: list[AmiServer] = []
 
-    # Asterisk's own record of calls (CEL, written by cel_custom: docker/asterisk/
-    # cel_custom.conf), as this service sees the file on a shared volume. After every AMI
-    # (re)connect the calls of the gap are read from it (callcenter/calls/history.py). Empty
-    # turns it off; with CALLCENTER_AMI_SERVERS, each server's "cel_source" says it instead.
+    # Asterisk's own record of calls (CEL), read after every AMI (re)connect for the calls of
+    # the gap (callcenter/calls/history.py): the path of cel_custom's file as this service
+    # sees it on a shared volume (docker/asterisk/cel_custom.conf), or "table" for the
+    # asterisk_cel table that cel_pgsql fills in this service's database. Empty turns it off;
+    # with CALLCENTER_AMI_SERVERS, each server's "cel_source" says it instead.
     cel_source: str = ""
     # How far back the first reconciliation reads, in hours.
     cel_lookback_hours: float = Field(default=24.0, gt=0, le=24 * 90)

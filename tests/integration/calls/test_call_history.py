@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from callcenter.calls.call_log import CallRecorder
-from callcenter.calls.history import CallHistory, Reconciled
+from callcenter.calls.history import CallHistory, Reconciled, csv_source, table_source
 from callcenter.core.models import Call, Task
 from pbx_bridge.tracker import TrueTimes
 from tests.integration.conftest import Team, db_call
@@ -28,7 +28,7 @@ def history(client: TestClient, source: Path) -> CallHistory:
     return CallHistory(
         services.sessionmaker,
         recorder,
-        source,
+        csv_source(source),
         monitor_dir="/var/spool/asterisk/monitor",
         lookback_hours=24 * 365 * 30,
     )
@@ -148,3 +148,49 @@ def test_a_missing_source_says_so(
         result = reconcile(client, history(client, tmp_path / "nowhere.csv"))
     assert (result.read, result.errors) == (0, 1)
     assert "no such file" in caplog.text
+
+
+def test_the_table_cel_pgsql_writes(
+    client: TestClient, team: Team, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same real records in the asterisk_cel table, as cel_pgsql would write them."""
+    import csv
+
+    from callcenter.core.models import AsteriskCel
+    from pbx_bridge.cel import COLUMNS
+
+    rows = [r for n in GAP for r in csv.reader((TRACES / f"{n}.csv").read_text().splitlines())]
+
+    async def insert(session: Any) -> None:
+        for row in rows:
+            values = dict(zip(COLUMNS, row, strict=True))
+            session.add(AsteriskCel(**{**values, "eventtime": float(values["eventtime"])}))
+        session.add(
+            AsteriskCel(
+                eventtype="ANSWER",
+                eventtime=1796422690.0,
+                channame="PJSIP/x-1",
+                uniqueid="1.1",
+                linkedid="no good;",
+            )
+        )
+
+    db_call(client, insert)
+    services: Any = client.app.state.services  # type: ignore[attr-defined]
+    recorder = CallRecorder(services.sessionmaker, "default", "RU")
+    recorder.listeners.append(services.callbacks)
+    h = CallHistory(
+        services.sessionmaker,
+        recorder,
+        table_source(services.sessionmaker),
+        lookback_hours=24 * 365 * 30,
+    )
+    with caplog.at_level(logging.WARNING, "callcenter.calls.history"):
+        first = reconcile(client, h)
+    assert (first.stored, first.errors) == (3, 1)
+    assert "linkedid 'no good;' is not an Asterisk id" in caplog.text
+    calls = client.get("/api/v1/calls?line=%2B74951234567", headers=team.admin.auth).json()["items"]
+    assert [(c["status"], c["manager_id"], c["talk_seconds"]) for c in calls] == [
+        ("answered", team.op1.id, 3)
+    ]
+    assert reconcile(client, h).stored == 0
