@@ -47,6 +47,7 @@ def team(shop: Shop) -> dict[str, Any]:
         },
         admin,
     )
+    shop.post("/lines", {"number": "8 495 123-45-67", "name": "Магазин на Тверской"}, admin)
     return {"admin": admin, "anna": anna, "boris": boris, "customer": customer, "order": order}
 
 
@@ -55,7 +56,7 @@ def ring(ami: ThreadedAmi, *desks: tuple[str, str, str], number: str = "89161234
         event(
             "Newchannel",
             0,
-            **chan("", *TRUNK, CallerIDNum=number, ChannelState="4"),
+            **chan("", *TRUNK, CallerIDNum=number, ChannelState="4", Exten="74951234567"),
             ChanVariable="CRM_ROUTE=personal_manager",
         )
     ]
@@ -98,6 +99,7 @@ def test_an_inbound_call_pops_the_card_with_the_last_order(
     expect(pop.locator('[data-slot="direction"]')).to_have_text("Входящий")
     expect(pop.locator('[data-slot="phone"]')).to_have_text("+7 916 123-45-67")
     expect(pop.locator('[data-slot="route"]')).to_have_text("личный менеджер")
+    expect(pop.locator('[data-slot="line"]')).to_have_text("на линию «Магазин на Тверской»")
     expect(pop.locator('[data-slot="name"]')).to_have_text("Иван Петров")
     expect(pop.locator('[data-slot="vip"]')).to_be_visible()
     expect(pop.locator('[data-slot="bad"]')).to_be_hidden()
