@@ -237,6 +237,37 @@ LIVE_BOARD: dict[str, dict[str, str]] = {
 }
 STRINGS.update(WORKPLACE)
 
+# A manager's phone as the PBX reports it: Asterisk's device states (ast_devstate_str). The API
+# keeps the raw value; pages show ``device.<state in lower case>`` (ui.js deviceState), and a
+# state not listed here as "unknown".
+DEVICE_STATES = (
+    "NOT_INUSE",
+    "INUSE",
+    "BUSY",
+    "INVALID",
+    "UNAVAILABLE",
+    "RINGING",
+    "RINGINUSE",
+    "ONHOLD",
+    "UNKNOWN",
+)
+DEVICE: dict[str, dict[str, str]] = {
+    "device.not_inuse": {"ru": "свободен", "en": "free"},
+    "device.inuse": {"ru": "разговаривает", "en": "on a call"},
+    "device.busy": {"ru": "занят", "en": "busy"},
+    "device.invalid": {"ru": "не настроен на АТС", "en": "not set up on the PBX"},
+    "device.unavailable": {"ru": "недоступен", "en": "unavailable"},
+    "device.ringing": {"ru": "звонит", "en": "ringing"},
+    "device.ringinuse": {
+        "ru": "разговаривает, звонит ещё один",
+        "en": "on a call, another one ringing",
+    },
+    "device.onhold": {"ru": "на удержании", "en": "on hold"},
+    "device.unknown": {"ru": "неизвестно", "en": "unknown"},
+}
+DEVICE_STATE_KEYS = tuple(f"device.{state.lower()}" for state in DEVICE_STATES)
+STRINGS.update(DEVICE)
+
 # The recordings page (callcenter/recordings) and the routing settings (callcenter/routing).
 RECORDINGS_ROUTING: dict[str, dict[str, str]] = {
     "nav.recordings": {"ru": "Записи", "en": "Recordings"},

@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from callcenter.core.api import Ctx
 from callcenter.core.errors import Forbidden
-from callcenter.core.i18n import translate
+from callcenter.core.i18n import DEVICE_STATE_KEYS, translate
 from callcenter.core.pages import language, page, show
 
 # Strings live.js needs, on top of the workplace's.
@@ -31,6 +31,7 @@ LIVE_JS_STRINGS = (
     "presence.break",
     "presence.offline",
     "unit.seconds",
+    *DEVICE_STATE_KEYS,
 )
 
 

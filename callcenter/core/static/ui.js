@@ -42,6 +42,16 @@ export function fmt(key, params) {
     params && name in params ? String(params[name]) : all);
 }
 
+// A manager's phone in words: Asterisk's device state (NOT_INUSE, INUSE, RINGING...) as the
+// string device.<state> (core/i18n.py DEVICE_STATES; the page passes them). A state with no
+// words is "unknown"; none reported yet is "—". Shown with textContent, so never markup.
+export function deviceState(state) {
+  if (!state) return "—";
+  const words = strings();
+  const key = `device.${String(state).toLowerCase()}`;
+  return Object.hasOwn(words, key) ? words[key] : (words["device.unknown"] || "—");
+}
+
 export function locale() {
   return pageData().lang === "ru" ? "ru-RU" : "en-GB";
 }

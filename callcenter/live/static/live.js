@@ -1,6 +1,8 @@
 // The supervisors' live board (live.html): /ws?board=1 sends board.snapshot, then board.call /
 // board.manager / board.tasks / board.stats. Durations tick here; "Listen" is live_listen.js.
-import { clock, el, localTime, pageData, phone, readJson, reconnecting, reveal, strings } from "./ui.js";
+import {
+  clock, deviceState, el, localTime, pageData, phone, readJson, reconnecting, reveal, strings,
+} from "./ui.js";
 import { Listener } from "./live_listen.js";
 
 const board = {
@@ -114,7 +116,8 @@ function setManager(m) {
   cell(row, m.name, "name");
   cell(row, m.extension || "", "extension");
   cell(row, S[`presence.${m.status}`] || m.status, "status");
-  cell(row, m.device_state || "—", "device");
+  const device = cell(row, deviceState(m.device_state), "device");
+  device.dataset.state = m.device_state || "";
 }
 
 function taskRow(task) {
