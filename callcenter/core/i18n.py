@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 STRINGS: dict[str, dict[str, str]] = {
     "app_title": {"ru": "Колл-центр", "en": "Call centre"},
     "login_title": {"ru": "Вход", "en": "Log in"},
@@ -883,3 +885,20 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
         return key
     text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
     return text.format(**params) if params else text
+
+
+# A moment in a text, on the shop's clock (CALLCENTER_TIMEZONE), and the zone's name as a reader
+# of the language writes it.
+_DATETIME_FORMATS = {"ru": "%d.%m.%Y %H:%M", "en": "%d/%m/%Y %H:%M"}
+_ZONE_NAMES = {"ru": {"MSK": "МСК"}}
+
+
+def local_datetime(value: dt.datetime, lang: str, zone: dt.tzinfo) -> str:
+    """A moment (naive UTC, as stored, or aware) on ``zone``'s clock with the zone's name:
+    "15.06.2026 15:04 МСК", "15/06/2026 15:04 MSK"."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    local = aware.astimezone(zone)
+    name = local.tzname() or ""
+    name = _ZONE_NAMES.get(lang, {}).get(name, name)
+    pattern = _DATETIME_FORMATS.get(lang, _DATETIME_FORMATS[DEFAULT_LANGUAGE])
+    return f"{local.strftime(pattern)} {name}".strip()

@@ -21,7 +21,7 @@ from starlette.templating import Jinja2Templates
 from callcenter.core.api import Ctx
 from callcenter.core.auth import authenticate, csrf_token
 from callcenter.core.errors import ApiError, from_validation_error
-from callcenter.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from callcenter.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, local_datetime, translate
 from callcenter.core.models import Manager
 from callcenter.core.phones import phone_display
 from callcenter.core.security import csrf_matches
@@ -56,11 +56,14 @@ def language(request: Request) -> str:
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
     lang = language(request)
+    zone = core_services(request).settings.zone
     context.update(
         lang=lang,
         languages=LANGUAGES,
         csrf=csrf_token(request),
         t=lambda key, **params: translate(key, lang, **params),
+        # A moment written into a text: on the shop's clock, not the browser's.
+        shop_time=lambda value: local_datetime(value, lang, zone),
     )
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import zoneinfo
 from pathlib import Path
 
 import pytest
 
-from callcenter.core.i18n import DEVICE_STATE_KEYS, DEVICE_STATES, LANGUAGES, STRINGS, translate
+from callcenter.core.i18n import (
+    DEVICE_STATE_KEYS,
+    DEVICE_STATES,
+    LANGUAGES,
+    STRINGS,
+    local_datetime,
+    translate,
+)
 from callcenter.core.pages import JS_STRINGS, feature_dirs
 from callcenter.dial_lists.pages import DIAL_JS_STRINGS
 from callcenter.live.pages import LIVE_JS_STRINGS
@@ -74,3 +83,27 @@ def test_every_device_state_has_its_own_words_in_every_language() -> None:
 def test_the_live_board_passes_every_device_state_to_its_script() -> None:
     assert set(DEVICE_STATE_KEYS) <= set(LIVE_JS_STRINGS)
     assert "device.unknown" in LIVE_JS_STRINGS
+
+
+MOMENT = dt.datetime(2026, 9, 21, 14, 13, 20)  # naive UTC, as the database keeps it
+
+
+@pytest.mark.parametrize(
+    ("zone", "lang", "shown"),
+    [
+        ("Europe/Moscow", "ru", "21.09.2026 17:13 МСК"),
+        ("Europe/Moscow", "en", "21/09/2026 17:13 MSK"),
+        ("Asia/Yekaterinburg", "ru", "21.09.2026 19:13 +05"),
+        ("Europe/London", "en", "21/09/2026 15:13 BST"),  # summer time
+        ("UTC", "ru", "21.09.2026 14:13 UTC"),
+        ("Europe/Moscow", "xx", "21.09.2026 17:13 MSK"),  # another language: the default's form
+    ],
+)
+def test_a_moment_on_the_shops_clock(zone: str, lang: str, shown: str) -> None:
+    assert local_datetime(MOMENT, lang, zoneinfo.ZoneInfo(zone)) == shown
+
+
+def test_an_aware_moment_is_moved_not_relabelled() -> None:
+    aware = MOMENT.replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo("Asia/Tokyo"))
+    moscow = zoneinfo.ZoneInfo("Europe/Moscow")
+    assert local_datetime(aware, "ru", moscow) == "21.09.2026 17:13 МСК"
