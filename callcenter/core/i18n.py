@@ -194,6 +194,14 @@ WORKPLACE: dict[str, dict[str, str]] = {
     "task.new": {"ru": "Новая задача", "en": "New task"},
     "task.show_open": {"ru": "Открытые", "en": "Open"},
     "task.show_done": {"ru": "Выполненные", "en": "Done"},
+    "task.callback": {"ru": "Перезвонить", "en": "Call back"},
+    "task.callback_title": {"ru": "Перезвонить: {who}", "en": "Call back: {who}"},
+    "task.event.missed": {"ru": "Пропущенный звонок: {at}", "en": "Missed call: {at}"},
+    "task.event.missed_again": {
+        "ru": "Ещё один пропущенный звонок: {at}",
+        "en": "Another missed call: {at}",
+    },
+    "task.event.closed": {"ru": "Закрыта после разговора: {at}", "en": "Closed by a call: {at}"},
     "task.group_callbacks": {
         "ru": "Перезвонить (группа, никто не взял)",
         "en": "Callbacks for the group, not taken yet",

@@ -31,6 +31,7 @@ LIVE_JS_STRINGS = (
     "presence.break",
     "presence.offline",
     "unit.seconds",
+    "task.callback",
     *DEVICE_STATE_KEYS,
 )
 

@@ -123,7 +123,7 @@ function setManager(m) {
 function taskRow(task) {
   const row = el("tr");
   row.dataset.taskId = String(task.id);
-  const title = cell(row, task.customer || task.title, "title");
+  const title = cell(row, task.customer || strings()["task.callback"], "title");
   if (task.customer_id) {
     const link = el("a", "", title.textContent);
     link.href = `/customers/${task.customer_id}`;

@@ -110,6 +110,25 @@ def test_phone_states_are_words_in_the_users_language(
     expect(device).to_have_text("unavailable")
 
 
+def test_a_missed_call_from_a_new_number_waits_as_a_callback_in_russian(
+    shop: Shop, floor: dict[str, Any], browser: Browser
+) -> None:
+    page = browser()
+    open_board(page, shop)
+    ring(shop.ami, DESK1, number="89035550000")
+    hang_up(shop.ami, TRUNK, DESK1)  # nobody answered
+    row = page.locator("#live-tasks tr")
+    expect(row).to_have_count(1)
+    expect(row.locator('[data-slot="title"]')).to_have_text("Перезвонить")
+    expect(row.locator('[data-slot="phone"]')).to_have_text("+7 903 555-00-00")
+
+    # The tasks page tells when, on the shop's clock (the PBX's call began 14:13:20 UTC).
+    page.goto(f"{shop.url}/tasks")
+    task = page.locator("tr.task").first
+    expect(task.locator("td").first).to_contain_text("Перезвонить")
+    expect(task.locator(".task-event")).to_have_text("Пропущенный звонок: 21.09.2026 17:13 МСК")
+
+
 def test_listen_posts_the_offer_and_shows_the_apis_error(
     shop: Shop, floor: dict[str, Any], browser: Browser
 ) -> None:

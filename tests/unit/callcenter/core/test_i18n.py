@@ -33,6 +33,7 @@ COMPUTED = {
     "order_status.": ["new", "approved", "assembling", "delivering", "complete", "cancelled"],
     "segment.": ["vip", "prospect", "new", "regular", "lapsed"],
     "rec_status.": ["ready", "ingesting", "failed"],
+    "task.event.": ["missed", "missed_again", "closed"],
 }
 
 
