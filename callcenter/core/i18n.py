@@ -16,7 +16,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "Слишком много попыток. Повторите через {seconds} с.",
         "en": "Too many attempts. Try again in {seconds} s.",
     },
-    "csrf_failed": {
+    "error.code.csrf_failed": {
         "ru": "Форма устарела, отправьте её ещё раз.",
         "en": "The form has expired; please submit it again.",
     },
@@ -213,6 +213,39 @@ WORKPLACE: dict[str, dict[str, str]] = {
     "error.title": {"ru": "Ошибка", "en": "Error"},
     "error.status_403": {"ru": "Нет доступа", "en": "Not allowed"},
     "error.status_404": {"ru": "Не найдено", "en": "Not found"},
+    "error.details": {"ru": "Подробности", "en": "Details"},
+    # An error page says what went wrong by the error's code (error.code.<code>); a code with no
+    # words of its own, by its status (error.message_<status>) — see pages.error_text.
+    "error.message_400": {"ru": "Запрос не выполнен.", "en": "The request was not done."},
+    "error.message_403": {
+        "ru": "У вас нет прав на это действие.",
+        "en": "You are not allowed to do this.",
+    },
+    "error.message_404": {
+        "ru": "Такой страницы или записи нет.",
+        "en": "There is no such page or record.",
+    },
+    "error.message_409": {
+        "ru": "Не получилось: данные уже изменились. Обновите страницу.",
+        "en": "That did not work: things have changed meanwhile. Reload the page.",
+    },
+    "error.message_422": {"ru": "Проверьте введённые данные.", "en": "Check what you entered."},
+    "error.message_503": {
+        "ru": "Сервис сейчас недоступен, попробуйте позже.",
+        "en": "The service is unavailable now; try again later.",
+    },
+    "error.code.already_done": {
+        "ru": "Эта задача уже выполнена.",
+        "en": "This task is done already.",
+    },
+    "error.code.already_taken": {
+        "ru": "Эту задачу уже взял другой менеджер.",
+        "en": "Someone else has taken this task already.",
+    },
+    "error.code.supervisors_only": {
+        "ru": "Звонки онлайн видят только супервизоры и администраторы.",
+        "en": "The live board is for supervisors and administrators.",
+    },
 }
 # The supervisors' live board (callcenter/live).
 LIVE_BOARD: dict[str, dict[str, str]] = {

@@ -39,7 +39,7 @@ LIVE_JS_STRINGS = (
 @page
 async def live_board(ctx: Ctx) -> Response:
     if not ctx.principal.sees_everything:
-        raise Forbidden("the live board is for supervisors and admins")
+        raise Forbidden("the live board is for supervisors and admins", code="supervisors_only")
     lang = language(ctx.request)
     return await show(
         ctx,

@@ -34,6 +34,8 @@ COMPUTED = {
     "segment.": ["vip", "prospect", "new", "regular", "lapsed"],
     "rec_status.": ["ready", "ingesting", "failed"],
     "task.event.": ["missed", "missed_again", "closed"],
+    "error.code.": ["already_done", "already_taken", "supervisors_only", "csrf_failed"],
+    "error.message_": ["400", "403", "404", "409", "422", "503"],
 }
 
 
