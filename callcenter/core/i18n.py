@@ -277,6 +277,21 @@ LIVE_BOARD: dict[str, dict[str, str]] = {
     "live.no_tasks": {"ru": "Перезванивать некому.", "en": "No callbacks waiting."},
     "live.overdue": {"ru": "просрочено", "en": "overdue"},
     "live.unknown": {"ru": "неизвестный номер", "en": "unknown number"},
+    # Why "Listen" did not connect, by the API's error code (ui.js errorText).
+    "live.error.call_not_live": {"ru": "звонок уже закончился", "en": "the call has ended"},
+    "live.error.call_not_answered": {
+        "ru": "на звонок ещё не ответили",
+        "en": "nobody has answered the call yet",
+    },
+    "live.error.listen_unavailable": {
+        "ru": "прослушивание сейчас недоступно",
+        "en": "listening is not available now",
+    },
+    "live.error.not_found": {
+        "ru": "прослушивание уже закончилось",
+        "en": "the listening has ended already",
+    },
+    "error.network": {"ru": "нет связи с сервером", "en": "the server cannot be reached"},
 }
 STRINGS.update(WORKPLACE)
 

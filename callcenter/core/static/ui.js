@@ -162,6 +162,16 @@ export class ApiError extends Error {
   }
 }
 
+// A refusal in the reader's words: the string <prefix><code> when the page passed one (a page
+// passes those of the codes its API answers with), "error.network" when the server was not
+// reached, else the API's own message.
+export function errorText(error, prefix = "error.code.") {
+  const words = strings();
+  const key = error && error.status === 0 ? "error.network" : `${prefix}${error && error.code}`;
+  if (Object.hasOwn(words, key)) return words[key];
+  return String((error && error.message) || error);
+}
+
 function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');
   return meta ? meta.content : "";

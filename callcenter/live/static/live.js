@@ -199,7 +199,10 @@ function start() {
   strings(readJson("live-strings"));
   const errorNode = document.getElementById("live-error");
   board.listener = new Listener(document.getElementById("live-audio"), refreshRow,
-    (text) => reveal(errorNode, text));
+    (text, detail) => {
+      reveal(errorNode, text);
+      errorNode.title = detail || "";
+    });
   document.getElementById("live-calls").addEventListener("click", (event) => {
     const button = event.target.closest("button");
     if (!button) return;
