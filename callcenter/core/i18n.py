@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 STRINGS: dict[str, dict[str, str]] = {
     "app_title": {"ru": "Колл-центр", "en": "Call centre"},
     "login_title": {"ru": "Вход", "en": "Log in"},
@@ -14,7 +16,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "Слишком много попыток. Повторите через {seconds} с.",
         "en": "Too many attempts. Try again in {seconds} s.",
     },
-    "csrf_failed": {
+    "error.code.csrf_failed": {
         "ru": "Форма устарела, отправьте её ещё раз.",
         "en": "The form has expired; please submit it again.",
     },
@@ -192,6 +194,14 @@ WORKPLACE: dict[str, dict[str, str]] = {
     "task.new": {"ru": "Новая задача", "en": "New task"},
     "task.show_open": {"ru": "Открытые", "en": "Open"},
     "task.show_done": {"ru": "Выполненные", "en": "Done"},
+    "task.callback": {"ru": "Перезвонить", "en": "Call back"},
+    "task.callback_title": {"ru": "Перезвонить: {who}", "en": "Call back: {who}"},
+    "task.event.missed": {"ru": "Пропущенный звонок: {at}", "en": "Missed call: {at}"},
+    "task.event.missed_again": {
+        "ru": "Ещё один пропущенный звонок: {at}",
+        "en": "Another missed call: {at}",
+    },
+    "task.event.closed": {"ru": "Закрыта после разговора: {at}", "en": "Closed by a call: {at}"},
     "task.group_callbacks": {
         "ru": "Перезвонить (группа, никто не взял)",
         "en": "Callbacks for the group, not taken yet",
@@ -203,6 +213,39 @@ WORKPLACE: dict[str, dict[str, str]] = {
     "error.title": {"ru": "Ошибка", "en": "Error"},
     "error.status_403": {"ru": "Нет доступа", "en": "Not allowed"},
     "error.status_404": {"ru": "Не найдено", "en": "Not found"},
+    "error.details": {"ru": "Подробности", "en": "Details"},
+    # An error page says what went wrong by the error's code (error.code.<code>); a code with no
+    # words of its own, by its status (error.message_<status>) — see pages.error_text.
+    "error.message_400": {"ru": "Запрос не выполнен.", "en": "The request was not done."},
+    "error.message_403": {
+        "ru": "У вас нет прав на это действие.",
+        "en": "You are not allowed to do this.",
+    },
+    "error.message_404": {
+        "ru": "Такой страницы или записи нет.",
+        "en": "There is no such page or record.",
+    },
+    "error.message_409": {
+        "ru": "Не получилось: данные уже изменились. Обновите страницу.",
+        "en": "That did not work: things have changed meanwhile. Reload the page.",
+    },
+    "error.message_422": {"ru": "Проверьте введённые данные.", "en": "Check what you entered."},
+    "error.message_503": {
+        "ru": "Сервис сейчас недоступен, попробуйте позже.",
+        "en": "The service is unavailable now; try again later.",
+    },
+    "error.code.already_done": {
+        "ru": "Эта задача уже выполнена.",
+        "en": "This task is done already.",
+    },
+    "error.code.already_taken": {
+        "ru": "Эту задачу уже взял другой менеджер.",
+        "en": "Someone else has taken this task already.",
+    },
+    "error.code.supervisors_only": {
+        "ru": "Звонки онлайн видят только супервизоры и администраторы.",
+        "en": "The live board is for supervisors and administrators.",
+    },
 }
 # The supervisors' live board (callcenter/live).
 LIVE_BOARD: dict[str, dict[str, str]] = {
@@ -234,8 +277,54 @@ LIVE_BOARD: dict[str, dict[str, str]] = {
     "live.no_tasks": {"ru": "Перезванивать некому.", "en": "No callbacks waiting."},
     "live.overdue": {"ru": "просрочено", "en": "overdue"},
     "live.unknown": {"ru": "неизвестный номер", "en": "unknown number"},
+    # Why "Listen" did not connect, by the API's error code (ui.js errorText).
+    "live.error.call_not_live": {"ru": "звонок уже закончился", "en": "the call has ended"},
+    "live.error.call_not_answered": {
+        "ru": "на звонок ещё не ответили",
+        "en": "nobody has answered the call yet",
+    },
+    "live.error.listen_unavailable": {
+        "ru": "прослушивание сейчас недоступно",
+        "en": "listening is not available now",
+    },
+    "live.error.not_found": {
+        "ru": "прослушивание уже закончилось",
+        "en": "the listening has ended already",
+    },
+    "error.network": {"ru": "нет связи с сервером", "en": "the server cannot be reached"},
 }
 STRINGS.update(WORKPLACE)
+
+# A manager's phone as the PBX reports it: Asterisk's device states (ast_devstate_str). The API
+# keeps the raw value; pages show ``device.<state in lower case>`` (ui.js deviceState), and a
+# state not listed here as "unknown".
+DEVICE_STATES = (
+    "NOT_INUSE",
+    "INUSE",
+    "BUSY",
+    "INVALID",
+    "UNAVAILABLE",
+    "RINGING",
+    "RINGINUSE",
+    "ONHOLD",
+    "UNKNOWN",
+)
+DEVICE: dict[str, dict[str, str]] = {
+    "device.not_inuse": {"ru": "свободен", "en": "free"},
+    "device.inuse": {"ru": "разговаривает", "en": "on a call"},
+    "device.busy": {"ru": "занят", "en": "busy"},
+    "device.invalid": {"ru": "не настроен на АТС", "en": "not set up on the PBX"},
+    "device.unavailable": {"ru": "недоступен", "en": "unavailable"},
+    "device.ringing": {"ru": "звонит", "en": "ringing"},
+    "device.ringinuse": {
+        "ru": "разговаривает, звонит ещё один",
+        "en": "on a call, another one ringing",
+    },
+    "device.onhold": {"ru": "на удержании", "en": "on hold"},
+    "device.unknown": {"ru": "неизвестно", "en": "unknown"},
+}
+DEVICE_STATE_KEYS = tuple(f"device.{state.lower()}" for state in DEVICE_STATES)
+STRINGS.update(DEVICE)
 
 # The recordings page (callcenter/recordings) and the routing settings (callcenter/routing).
 RECORDINGS_ROUTING: dict[str, dict[str, str]] = {
@@ -852,3 +941,20 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
         return key
     text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
     return text.format(**params) if params else text
+
+
+# A moment in a text, on the shop's clock (CALLCENTER_TIMEZONE), and the zone's name as a reader
+# of the language writes it.
+_DATETIME_FORMATS = {"ru": "%d.%m.%Y %H:%M", "en": "%d/%m/%Y %H:%M"}
+_ZONE_NAMES = {"ru": {"MSK": "МСК"}}
+
+
+def local_datetime(value: dt.datetime, lang: str, zone: dt.tzinfo) -> str:
+    """A moment (naive UTC, as stored, or aware) on ``zone``'s clock with the zone's name:
+    "15.06.2026 15:04 МСК", "15/06/2026 15:04 MSK"."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    local = aware.astimezone(zone)
+    name = local.tzname() or ""
+    name = _ZONE_NAMES.get(lang, {}).get(name, name)
+    pattern = _DATETIME_FORMATS.get(lang, _DATETIME_FORMATS[DEFAULT_LANGUAGE])
+    return f"{local.strftime(pattern)} {name}".strip()

@@ -344,6 +344,9 @@ class Task(Base):
     title: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(32), default="manual")
     note: Mapped[str] = mapped_column(Text, default="")
+    # What happened, as data the pages put into words: a callback's missed calls and the call
+    # that closed it, {"what", "at" (naive UTC, ISO), "call_id"} (tasks/callbacks.py).
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )

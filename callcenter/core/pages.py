@@ -21,7 +21,7 @@ from starlette.templating import Jinja2Templates
 from callcenter.core.api import Ctx
 from callcenter.core.auth import authenticate, csrf_token
 from callcenter.core.errors import ApiError, from_validation_error
-from callcenter.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from callcenter.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, STRINGS, local_datetime, translate
 from callcenter.core.models import Manager
 from callcenter.core.phones import phone_display
 from callcenter.core.security import csrf_matches
@@ -56,11 +56,14 @@ def language(request: Request) -> str:
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
     lang = language(request)
+    zone = core_services(request).settings.zone
     context.update(
         lang=lang,
         languages=LANGUAGES,
         csrf=csrf_token(request),
         t=lambda key, **params: translate(key, lang, **params),
+        # A moment written into a text: on the shop's clock, not the browser's.
+        shop_time=lambda value: local_datetime(value, lang, zone),
     )
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
@@ -152,8 +155,24 @@ async def rollback(ctx: Ctx) -> None:
     await ctx.session.refresh(ctx.principal.manager)
 
 
+def error_text(exc: ApiError, lang: str) -> tuple[str, str | None]:
+    """What an error page says, and the API's own message when that is not it.
+
+    The API's messages are English for developers: a page says it by the error's code
+    (``error.code.<code>``) in the reader's language; a code with no words of its own, by its
+    status, to readers of another language than English, with the message under "Details"."""
+    key = f"error.code.{exc.code}"
+    if key in STRINGS:
+        return translate(key, lang), None
+    general = f"error.message_{exc.status}"
+    if lang == "en" or general not in STRINGS:
+        return exc.message, None
+    return translate(general, lang), exc.message
+
+
 def error_page(ctx: Ctx, exc: ApiError) -> Awaitable[Response]:
-    return show(ctx, "error.html", exc.status, error=exc)
+    text, detail = error_text(exc, language(ctx.request))
+    return show(ctx, "error.html", exc.status, error=exc, text=text, detail=detail)
 
 
 def field_errors(exc: ApiError) -> dict[str, str]:
@@ -190,7 +209,7 @@ def page(handler: PageHandler) -> Callable[[Request], Awaitable[Response]]:
                 form = await request.form()
                 if not csrf_matches(request.session.get("csrf"), str(form.get("csrf_token", ""))):
                     lang = language(request)
-                    error = ApiError(translate("csrf_failed", lang), code="csrf_failed")
+                    error = ApiError(translate("error.code.csrf_failed", lang), code="csrf_failed")
                     error.status = 403
                     return await error_page(ctx, error)
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -67,6 +68,9 @@ class Settings(BaseSettings):
     recordings_retention_days: int = Field(default=365, ge=0)
 
     default_region: str = "RU"
+    # The shop's time zone (an IANA name): the times pages write into text, like a callback's
+    # "missed call at 15:04", are the shop's clock.
+    timezone: str = "Europe/Moscow"
     originate_context: str = "from-managers"
     device_tech: str = "PJSIP"
 
@@ -90,6 +94,23 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_region(cls, value: str) -> str:
         return value.upper()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"CALLCENTER_TIMEZONE: unknown time zone {value!r}; "
+                "use an IANA name like Europe/Moscow"
+            ) from None
+        return value
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The shop's time zone (``CALLCENTER_TIMEZONE``)."""
+        return zoneinfo.ZoneInfo(self.timezone)
 
     @property
     def http_host_port(self) -> tuple[str, int]:

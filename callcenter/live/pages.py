@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from callcenter.core.api import Ctx
 from callcenter.core.errors import Forbidden
-from callcenter.core.i18n import translate
+from callcenter.core.i18n import DEVICE_STATE_KEYS, translate
 from callcenter.core.pages import language, page, show
 
 # Strings live.js needs, on top of the workplace's.
@@ -23,6 +23,11 @@ LIVE_JS_STRINGS = (
     "live.no_tasks",
     "live.overdue",
     "live.unknown",
+    "live.error.call_not_live",
+    "live.error.call_not_answered",
+    "live.error.listen_unavailable",
+    "live.error.not_found",
+    "error.network",
     "direction.in",
     "direction.out",
     "direction.internal",
@@ -31,13 +36,15 @@ LIVE_JS_STRINGS = (
     "presence.break",
     "presence.offline",
     "unit.seconds",
+    "task.callback",
+    *DEVICE_STATE_KEYS,
 )
 
 
 @page
 async def live_board(ctx: Ctx) -> Response:
     if not ctx.principal.sees_everything:
-        raise Forbidden("the live board is for supervisors and admins")
+        raise Forbidden("the live board is for supervisors and admins", code="supervisors_only")
     lang = language(ctx.request)
     return await show(
         ctx,

@@ -30,7 +30,8 @@ async def login_submit(request: Request) -> Response:
     password = str(form.get("password", ""))
     lang = language(request)
     if not csrf_matches(request.session.get("csrf"), str(form.get("csrf_token", ""))):
-        return render(request, "login.html", 403, error=translate("csrf_failed", lang), login=login)
+        error = translate("error.code.csrf_failed", lang)
+        return render(request, "login.html", 403, error=error, login=login)
     limiter = services_of(request).login_limiter
     client = _client(request)
     wait = limiter.retry_after(client, login)

@@ -2,6 +2,16 @@
 
 A listener on the call log: it sees each batch after it is stored. One open callback per
 number: a repeated missed call updates it instead of piling up tasks.
+
+What happened to a callback is stored as data, not as text: ``Task.events``, each
+``{"what": "missed" | "missed_again" | "closed", "at": UTC, "call_id"}``. Users of one shop
+read different languages, and a sentence stored once is in one of them; so the pages put the
+events into words when they show a task (``_macros.html`` task_note), in the reader's language
+and on the shop's clock (``CALLCENTER_TIMEZONE``), and the API gives the events as they are.
+The note stays what a person wrote (empty for a new callback). The title is a required text
+in the API, so a callback's is still written, in the shop's default language (Russian); the
+pages show a callback's title in the reader's language from its kind. Callbacks made before
+the events existed had English lines in their note; migration 0008 turned those into events.
 """
 
 from __future__ import annotations
@@ -9,10 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.core.i18n import DEFAULT_LANGUAGE, translate
 from callcenter.core.models import Call, CallDirection, CallStatus, Customer, Task, utcnow
 from callcenter.routing.settings import load_routing_settings
 from callcenter.screenpop.hub import ScreenPopHub
@@ -22,6 +34,7 @@ log = logging.getLogger(__name__)
 
 CALLBACK = "callback"
 DEFAULT_GROUP = "default"
+MAX_EVENTS = 50  # a number that keeps calling: the first missed call and the latest ones
 TaskListener = Callable[[Task, str], Awaitable[None]]
 
 
@@ -65,7 +78,7 @@ class CallbackTasks:
             if open_task is None:
                 return []
             open_task.done_at = utcnow()
-            open_task.note = _append(open_task.note, f"closed by call {call.id}")
+            _add_event(open_task, "closed", open_task.done_at, call)
             return [(open_task, "closed")]
         missed = call.direction is CallDirection.IN and call.status in (
             CallStatus.MISSED,
@@ -75,33 +88,41 @@ class CallbackTasks:
             return []
         if open_task is not None:
             open_task.call_id = call.id
-            open_task.note = _append(open_task.note, f"missed again at {_hhmm(call.started_at)}")
+            _add_event(open_task, "missed_again", call.started_at, call)
             return []
-        settings = await load_routing_settings(session)
-        customer = await session.get(Customer, call.customer_id) if call.customer_id else None
-        who = customer.name if customer else call.phone
-        task = Task(
-            title=f"Перезвонить: {who}",
-            kind=CALLBACK,
-            note=f"missed call at {_hhmm(call.started_at)}",
-            customer_id=call.customer_id,
-            call_id=call.id,
-            phone=call.phone,
-            assignee_id=customer.manager_id if customer else None,
-            group_name=None if customer and customer.manager_id else DEFAULT_GROUP,
-            deadline=utcnow() + dt.timedelta(minutes=settings.callback_deadline_minutes),
-        )
+        task = await _new_callback(session, call)
         session.add(task)
         await session.flush()
         return [(task, "created")]
 
 
-def _hhmm(value: dt.datetime) -> str:
-    return f"{value:%Y-%m-%d %H:%M} UTC"
+async def _new_callback(session: AsyncSession, call: Call) -> Task:
+    settings = await load_routing_settings(session)
+    customer = await session.get(Customer, call.customer_id) if call.customer_id else None
+    who = customer.name if customer else call.phone
+    task = Task(
+        title=translate("task.callback_title", DEFAULT_LANGUAGE, who=who),
+        kind=CALLBACK,
+        note="",
+        events=[],
+        customer_id=call.customer_id,
+        call_id=call.id,
+        phone=call.phone,
+        assignee_id=customer.manager_id if customer else None,
+        group_name=None if customer and customer.manager_id else DEFAULT_GROUP,
+        deadline=utcnow() + dt.timedelta(minutes=settings.callback_deadline_minutes),
+    )
+    _add_event(task, "missed", call.started_at, call)
+    return task
 
 
-def _append(note: str, line: str) -> str:
-    return f"{note}\n{line}".strip()[-2000:]
+def _add_event(task: Task, what: str, at: dt.datetime, call: Call) -> None:
+    """One more event (a new list: the JSON column notices assignments, not appends)."""
+    event: dict[str, Any] = {"what": what, "at": at.isoformat("T", "seconds"), "call_id": call.id}
+    events = [*(task.events or []), event]
+    if len(events) > MAX_EVENTS:
+        events = [events[0], *events[1 - MAX_EVENTS :]]
+    task.events = events
 
 
 def callback_pops(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -26,13 +26,27 @@ class TaskIn(Strict):
     deadline: dt.datetime | None = None
 
 
+class TaskEvent(BaseModel):
+    """Something that happened to a task, for the pages to put into words."""
+
+    what: Literal["missed", "missed_again", "closed"] = Field(
+        description="missed: the missed call that made this callback; missed_again: another "
+        "one while it was open; closed: an answered call with the number closed it"
+    )
+    at: dt.datetime = Field(description="when (UTC): the call's start, or the closing")
+    call_id: int | None = Field(description="the call in the call log, when known")
+
+
 class TaskOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    title: str
+    title: str = Field(description="a callback's is written in the shop's language (Russian)")
     kind: str
-    note: str
+    note: str = Field(description="what a person wrote; a callback's history is in events")
+    events: list[TaskEvent] = Field(
+        description="a callback's missed calls and the call that closed it, oldest first"
+    )
     customer_id: int | None
     call_id: int | None
     assignee_id: int | None

@@ -42,6 +42,16 @@ export function fmt(key, params) {
     params && name in params ? String(params[name]) : all);
 }
 
+// A manager's phone in words: Asterisk's device state (NOT_INUSE, INUSE, RINGING...) as the
+// string device.<state> (core/i18n.py DEVICE_STATES; the page passes them). A state with no
+// words is "unknown"; none reported yet is "—". Shown with textContent, so never markup.
+export function deviceState(state) {
+  if (!state) return "—";
+  const words = strings();
+  const key = `device.${String(state).toLowerCase()}`;
+  return Object.hasOwn(words, key) ? words[key] : (words["device.unknown"] || "—");
+}
+
 export function locale() {
   return pageData().lang === "ru" ? "ru-RU" : "en-GB";
 }
@@ -150,6 +160,16 @@ export class ApiError extends Error {
     this.code = (error && error.code) || "";
     this.details = (error && error.details) || {};
   }
+}
+
+// A refusal in the reader's words: the string <prefix><code> when the page passed one (a page
+// passes those of the codes its API answers with), "error.network" when the server was not
+// reached, else the API's own message.
+export function errorText(error, prefix = "error.code.") {
+  const words = strings();
+  const key = error && error.status === 0 ? "error.network" : `${prefix}${error && error.code}`;
+  if (Object.hasOwn(words, key)) return words[key];
+  return String((error && error.message) || error);
 }
 
 function csrfToken() {

@@ -1,6 +1,8 @@
 // The supervisors' live board (live.html): /ws?board=1 sends board.snapshot, then board.call /
 // board.manager / board.tasks / board.stats. Durations tick here; "Listen" is live_listen.js.
-import { clock, el, localTime, pageData, phone, readJson, reconnecting, reveal, strings } from "./ui.js";
+import {
+  clock, deviceState, el, localTime, pageData, phone, readJson, reconnecting, reveal, strings,
+} from "./ui.js";
 import { Listener } from "./live_listen.js";
 
 const board = {
@@ -114,13 +116,14 @@ function setManager(m) {
   cell(row, m.name, "name");
   cell(row, m.extension || "", "extension");
   cell(row, S[`presence.${m.status}`] || m.status, "status");
-  cell(row, m.device_state || "—", "device");
+  const device = cell(row, deviceState(m.device_state), "device");
+  device.dataset.state = m.device_state || "";
 }
 
 function taskRow(task) {
   const row = el("tr");
   row.dataset.taskId = String(task.id);
-  const title = cell(row, task.customer || task.title, "title");
+  const title = cell(row, task.customer || strings()["task.callback"], "title");
   if (task.customer_id) {
     const link = el("a", "", title.textContent);
     link.href = `/customers/${task.customer_id}`;
@@ -196,7 +199,10 @@ function start() {
   strings(readJson("live-strings"));
   const errorNode = document.getElementById("live-error");
   board.listener = new Listener(document.getElementById("live-audio"), refreshRow,
-    (text) => reveal(errorNode, text));
+    (text, detail) => {
+      reveal(errorNode, text);
+      errorNode.title = detail || "";
+    });
   document.getElementById("live-calls").addEventListener("click", (event) => {
     const button = event.target.closest("button");
     if (!button) return;

@@ -1,6 +1,6 @@
 // "Listen" on the live board: a live call over WebRTC, a plain RTCPeerConnection (receive-only
 // audio) whose offer is POSTed to the API; the session is DELETEd when the supervisor stops.
-import { api, fmt } from "./ui.js";
+import { api, errorText, fmt } from "./ui.js";
 
 function waitForIce(pc) {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
@@ -20,8 +20,9 @@ function endSession(sessionId, options) {
   return api("DELETE", `/api/v1/live/sessions/${sessionId}`, undefined, options);
 }
 
-// One call listened to at a time. ``changed(callId)`` redraws that call's row, ``failed(text)``
-// shows what went wrong (an empty text clears it).
+// One call listened to at a time. ``changed(callId)`` redraws that call's row,
+// ``failed(text, detail)`` shows what went wrong in the reader's words, with the API's own
+// message as the detail (an empty text clears it).
 export class Listener {
   constructor(audio, changed, failed) {
     this.audio = audio;
@@ -68,7 +69,8 @@ export class Listener {
         current.pc.close();
         this.changed(callId);
       }
-      this.failed(fmt("live.listen_failed", { message: error.message }));
+      const why = errorText(error, "live.error.");
+      this.failed(fmt("live.listen_failed", { message: why }), error.message);
     }
   }
 
@@ -100,7 +102,7 @@ export class Listener {
       try {
         await endSession(current.sessionId);
       } catch (error) {
-        this.failed(error.message);
+        this.failed(errorText(error, "live.error."), error.message);
       }
     }
   }

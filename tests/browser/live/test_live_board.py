@@ -1,6 +1,6 @@
 """The supervisors' live board in real headless Chromium: an inbound call from the fake PBX
 appears ringing, turns to talking on answer with its duration ticking, and goes when it ends;
-a manager's presence and phone state show up; "Listen" POSTs a WebRTC offer and shows the API's
+a manager's presence and phone state show up, in words of the user's language; "Listen" POSTs a WebRTC offer and shows the API's
 error (the test PBX has no AudioSocket to send audio)."""
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def test_a_call_appears_rings_talks_and_goes(
 
     # The phone's state from the PBX, the presence from the workplace.
     shop.ami.push(event("DeviceStateChange", 5, Device="PJSIP/101", State="INUSE"))
-    expect(anna.locator('[data-slot="device"]')).to_have_text("INUSE")
+    expect(anna.locator('[data-slot="device"]')).to_have_text("разговаривает")
     response = shop.api.put(
         f"/api/v1/managers/{floor['anna'].id}/status",
         json={"status": "busy"},
@@ -75,12 +75,58 @@ def test_a_call_appears_rings_talks_and_goes(
     )
     assert response.status_code == 200, response.text
     expect(anna.locator('[data-slot="status"]')).to_have_text("занят")
-    expect(anna.locator('[data-slot="device"]')).to_have_text("INUSE")
+    expect(anna.locator('[data-slot="device"]')).to_have_text("разговаривает")
 
     hang_up(shop.ami, TRUNK, DESK1)
     expect(row).to_have_count(0)
     expect(page.locator("#live-no-calls")).to_be_visible()
     expect(page.locator('[data-stat="calls"]')).not_to_have_text("—")
+
+
+def test_phone_states_are_words_in_the_users_language(
+    shop: Shop, floor: dict[str, Any], browser: Browser
+) -> None:
+    page = browser()
+    open_board(page, shop)
+    device = page.locator(
+        f'#live-managers tr[data-manager-id="{floor["anna"].id}"] [data-slot="device"]'
+    )
+    expect(device).to_have_text("—")  # nothing heard from the PBX yet
+    for ts, (state, words) in enumerate(
+        [("NOT_INUSE", "свободен"), ("RINGING", "звонит"), ("ONHOLD", "на удержании")], 1
+    ):
+        shop.ami.push(event("DeviceStateChange", ts, Device="PJSIP/101", State=state))
+        expect(device).to_have_text(words)
+        expect(device).to_have_attribute("data-state", state)  # the PBX's own value, kept
+    # A state the board has no words for: "unknown", and never markup.
+    shop.ami.push(event("DeviceStateChange", 4, Device="PJSIP/101", State="<b>WEIRD</b>"))
+    expect(device).to_have_text("неизвестно")
+    expect(device.locator("b")).to_have_count(0)
+
+    page.goto(f"{shop.url}/live?lang=en")
+    page.wait_for_selector('body[data-board="open"]')
+    expect(device).to_have_text("unknown")
+    shop.ami.push(event("DeviceStateChange", 5, Device="PJSIP/101", State="UNAVAILABLE"))
+    expect(device).to_have_text("unavailable")
+
+
+def test_a_missed_call_from_a_new_number_waits_as_a_callback_in_russian(
+    shop: Shop, floor: dict[str, Any], browser: Browser
+) -> None:
+    page = browser()
+    open_board(page, shop)
+    ring(shop.ami, DESK1, number="89035550000")
+    hang_up(shop.ami, TRUNK, DESK1)  # nobody answered
+    row = page.locator("#live-tasks tr")
+    expect(row).to_have_count(1)
+    expect(row.locator('[data-slot="title"]')).to_have_text("Перезвонить")
+    expect(row.locator('[data-slot="phone"]')).to_have_text("+7 903 555-00-00")
+
+    # The tasks page tells when, on the shop's clock (the PBX's call began 14:13:20 UTC).
+    page.goto(f"{shop.url}/tasks")
+    task = page.locator("tr.task").first
+    expect(task.locator("td").first).to_contain_text("Перезвонить")
+    expect(task.locator(".task-event")).to_have_text("Пропущенный звонок: 21.09.2026 17:13 МСК")
 
 
 def test_listen_posts_the_offer_and_shows_the_apis_error(
@@ -104,7 +150,9 @@ def test_listen_posts_the_offer_and_shows_the_apis_error(
     # The fake PBX never connects the spy's AudioSocket: the API answers with an error.
     error = page.locator("#live-error")
     expect(error).to_be_visible(timeout=15_000)
-    expect(error).to_contain_text("Не удалось подключиться:")
+    # (The fake PBX has no bridged leg to spy on: the API says nobody answered.)
+    expect(error).to_have_text("Не удалось подключиться: на звонок ещё не ответили")
+    assert error.get_attribute("title")  # the API's own reason, for whoever asks
     expect(row.locator("button.live-listen")).to_be_visible()
 
 

@@ -103,3 +103,13 @@ def test_bad_setting_is_a_clear_error(
     monkeypatch.setenv("CALLCENTER_AMI_PORT", "not-a-port")
     assert main(["db", "upgrade"]) == 2
     assert "ami_port" in capsys.readouterr().err
+
+
+def test_an_unknown_time_zone_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CALLCENTER_TIMEZONE", "Mars/Olympus")
+    assert main(["db", "upgrade"]) == 2
+    err = capsys.readouterr().err
+    assert "bad settings" in err
+    assert "CALLCENTER_TIMEZONE: unknown time zone 'Mars/Olympus'" in err

@@ -131,14 +131,21 @@ def test_missed_calls_become_one_callback_closed_by_a_later_call(
     created = dt.datetime.fromisoformat(task["created_at"])
     assert dt.timedelta(minutes=9) < deadline - created <= dt.timedelta(minutes=10, seconds=2)
 
+    assert task["note"] == ""  # the history is data: events
+    assert [(e["what"], e["call_id"]) for e in task["events"]] == [("missed", task["call_id"])]
+
     inbound(ami, "+7 916 123 45 67", answered=False)  # again: no second task
-    wait_until(lambda: "missed again" in tasks(bridged, team.op2)[0]["note"])
+    again = wait_until(lambda: tasks(bridged, team.op2)[0]["events"][1:])
+    assert again[0]["what"] == "missed_again"
+    assert again[0]["call_id"] == tasks(bridged, team.op2)[0]["call_id"] != task["call_id"]
     assert len(tasks(bridged, team.supervisor, open="true")) == 1
 
     inbound(ami, REGULAR, answered=True)  # they got through: the callback is done
     [done] = wait_until(lambda: tasks(bridged, team.supervisor, open="false"))
     assert done["id"] == task["id"]
-    assert "closed by call" in done["note"]
+    assert [e["what"] for e in done["events"]] == ["missed", "missed_again", "closed"]
+    assert done["events"][2]["at"] == done["done_at"][:19]
+    assert done["note"] == ""
 
 
 def test_unknown_callers_callback_goes_to_the_group(

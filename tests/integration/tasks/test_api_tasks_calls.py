@@ -68,6 +68,7 @@ def test_create_task_defaults_to_the_caller(client: TestClient, team: Team) -> N
         "title": "Перезвонить",
         "kind": "manual",
         "note": "после 18:00",
+        "events": [],
         "customer_id": None,
         "call_id": None,
         "assignee_id": team.op1.id,
