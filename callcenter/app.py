@@ -43,6 +43,7 @@ from callcenter.live import feature as live
 from callcenter.managers import feature as managers
 from callcenter.orders import feature as orders
 from callcenter.recordings import feature as recordings
+from callcenter.reports import feature as reports
 from callcenter.routing import feature as routing
 from callcenter.screenpop import feature as screenpop
 from callcenter.services import Services, services_of
@@ -66,6 +67,7 @@ FEATURES: tuple[Feature[Services], ...] = (
     live.board,
     routing.feature,
     recordings.feature,
+    reports.feature,
     calls.feature,
     live.listening,
 )

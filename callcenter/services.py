@@ -7,6 +7,7 @@ Handlers reach the parts with ``services_of(request)``.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
@@ -21,6 +22,8 @@ from callcenter.lines.service import LineBook
 from callcenter.live.board import LiveBoard
 from callcenter.live.listen import ListenService
 from callcenter.recordings.jobs import RecordingJobs
+from callcenter.reports.rollups import ReportRollups, RollupJob
+from callcenter.reports.service import Reports
 from callcenter.routing.service import CallRouting
 from callcenter.screenpop.hub import ScreenPopHub
 from callcenter.screenpop.notifier import ScreenPopNotifier
@@ -40,6 +43,8 @@ class Services(CoreServices):
     routing: CallRouting
     recordings: RecordingJobs
     lines: LineBook
+    reports: Reports
+    report_job: RollupJob
     # The FastAGI server, once the routing feature has started it (None when it is off).
     agi: FastAgiServer | None = None
 
@@ -51,6 +56,9 @@ class Services(CoreServices):
         hub = ScreenPopHub()
         region = settings.default_region
         lines = LineBook(maker)
+        rollups = ReportRollups(
+            maker, settings.zone, dt.timedelta(hours=settings.report_order_window_hours)
+        )
         services = cls(
             settings=settings,
             engine=engine,
@@ -66,6 +74,8 @@ class Services(CoreServices):
             routing=CallRouting(maker, telephony, region, settings.device_tech, lines=lines),
             recordings=RecordingJobs(settings, maker),
             lines=lines,
+            reports=Reports(rollups, settings.report_service_level_seconds),
+            report_job=RollupJob(rollups),
         )
         services._wire()
         return services

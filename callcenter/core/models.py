@@ -622,3 +622,113 @@ class DialListEntry(Base):
     call_status: Mapped[str | None] = mapped_column(String(16))
     call_status_reason: Mapped[str | None] = mapped_column(String(255))
     called_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+# --- report roll-ups (callcenter/reports/rollups.py) ------------------------------------------
+#
+# Daily sums per local day of the shop (CALLCENTER_TIMEZONE), rebuilt from the raw tables for
+# every day a write touched: triggers on calls, call_rings, orders and tasks (migration 0009)
+# add that UTC day to report_stale, and the roll-up job rebuilds the local days it overlaps.
+# ``manager_id`` 0 and ``line`` "" stand for "nobody" and "no line": keys cannot be null.
+
+
+class ReportStale(Base):
+    """A UTC day whose raw rows changed since its roll-ups were built. Written by triggers
+    only, so no write path can forget it; append-only, so writers never wait on each other."""
+
+    __tablename__ = "report_stale"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class ReportCallDay(Base):
+    """Calls by the local day they started, their owner (who answered; for an unanswered
+    outbound call, whose phone placed it), line and direction."""
+
+    __tablename__ = "report_call_days"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    manager_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line: Mapped[str] = mapped_column(String(40), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(16), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    # Over answered calls only: the wait before the answer, and the talk.
+    wait_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+    talk_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ReportOfferDay(Base):
+    """Inbound calls offered to a manager (their phone rang, or they answered), by local day."""
+
+    __tablename__ = "report_offer_days"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    manager_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offered: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    # Offered to this manager and answered by nobody.
+    missed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportHour(Base):
+    """Inbound calls by local day and hour: the load heatmap and the daily trend."""
+
+    __tablename__ = "report_hours"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inbound: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportWait(Base):
+    """How long answered inbound calls waited, to the second: percentiles and service levels
+    for any threshold come from these counts."""
+
+    __tablename__ = "report_waits"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    manager_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line: Mapped[str] = mapped_column(String(40), primary_key=True)
+    wait: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportOrderDay(Base):
+    """Orders by the local day they were made and their manager, and orders taken after a
+    call, credited to the manager of the last call before them (``manager_id`` is then the
+    call's manager)."""
+
+    __tablename__ = "report_order_days"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    manager_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    after_call: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportTaskDay(Base):
+    """Tasks by the local day they were given, their assignee and kind."""
+
+    __tablename__ = "report_task_days"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    manager_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    given: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportCallbackDelay(Base):
+    """Closed callbacks by the minutes from the missed call to the call that closed them."""
+
+    __tablename__ = "report_callback_delays"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    manager_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
+    callbacks: Mapped[int] = mapped_column(Integer, default=0)

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # The shop's time zone (an IANA name): the times pages write into text, like a callback's
     # "missed call at 15:04", are the shop's clock.
     timezone: str = "Europe/Moscow"
+    # Reports: an order within this many hours after an answered call counts as taken after
+    # it; the service level is "answered within N seconds".
+    report_order_window_hours: int = Field(default=24, ge=1, le=24 * 30)
+    report_service_level_seconds: int = Field(default=20, ge=1, le=3600)
     originate_context: str = "from-managers"
     device_tech: str = "PJSIP"
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.core.i18n import DEFAULT_LANGUAGE, translate
-from callcenter.core.models import Call, CallDirection, CallStatus, Customer, Task, utcnow
+from callcenter.core.models import Call, CallDirection, CallStatus, Customer, Task
 from callcenter.routing.settings import load_routing_settings
 from callcenter.screenpop.hub import ScreenPopHub
 from pbx_bridge.tracker import CallEnded, Change
@@ -77,7 +77,8 @@ class CallbackTasks:
         if talked and call.direction in (CallDirection.IN, CallDirection.OUT):
             if open_task is None:
                 return []
-            open_task.done_at = utcnow()
+            # The moment the customer was reached, also when the call is reconciled later.
+            open_task.done_at = call.answered_at or call.started_at
             _add_event(open_task, "closed", open_task.done_at, call)
             return [(open_task, "closed")]
         missed = call.direction is CallDirection.IN and call.status in (
@@ -110,7 +111,10 @@ async def _new_callback(session: AsyncSession, call: Call) -> Task:
         phone=call.phone,
         assignee_id=customer.manager_id if customer else None,
         group_name=None if customer and customer.manager_id else DEFAULT_GROUP,
-        deadline=utcnow() + dt.timedelta(minutes=settings.callback_deadline_minutes),
+        # From the missed call, not from now: a call reconciled after an outage is as late as
+        # it really is.
+        deadline=(call.ended_at or call.started_at)
+        + dt.timedelta(minutes=settings.callback_deadline_minutes),
     )
     _add_event(task, "missed", call.started_at, call)
     return task

@@ -1,0 +1,1 @@
+"""Supervisor reports: the figures a shop runs its contact centre by, over any period."""

@@ -1,0 +1,18 @@
+"""The reports feature: the roll-ups' background job, the API and the page."""
+
+from __future__ import annotations
+
+from callcenter.core.feature import Feature
+from callcenter.reports import api
+from callcenter.services import Services
+
+
+async def start(services: Services) -> None:
+    await services.report_job.start()
+
+
+async def stop(services: Services) -> None:
+    await services.report_job.stop()
+
+
+feature = Feature[Services]("reports", api=[api.router], start=start, stop=stop)
