@@ -27,3 +27,23 @@ mkdir -p "$dst"
 } > "$dst/libphonenumber-max.js"
 cp "$src/LICENSE" "$src/LICENSE.Apache" "$dst/"
 echo "vendor-js: libphonenumber-js $version -> $dst"
+
+# Chart.js: its UMD bundle (which inlines @kurkle/color, MIT too), for the reports' trend
+# chart (callcenter/reports/static/reports.js); loaded as a classic script, it sets
+# globalThis.Chart. The copy is the bundle with one line on top naming the version.
+src=node_modules/chart.js
+dst=callcenter/core/static/vendor/chart.js
+if [ ! -f "$src/package.json" ]; then
+  echo "vendor-js: $src is missing: run npm ci first" >&2
+  exit 1
+fi
+version=$(node -p 'require("./'"$src"'/package.json").version')
+rm -rf "$dst"
+mkdir -p "$dst"
+{
+  echo "/*! chart.js $version dist/chart.umd.js (MIT: LICENSE.md; with @kurkle/color, MIT: LICENSE.kurkle-color), copied by scripts/vendor-js.sh */"
+  cat "$src/dist/chart.umd.js"
+} > "$dst/chart.umd.js"
+cp "$src/LICENSE.md" "$dst/"
+cp node_modules/@kurkle/color/LICENSE "$dst/LICENSE.kurkle-color"
+echo "vendor-js: chart.js $version -> $dst"

@@ -67,6 +67,8 @@ class Endpoint:
     roles: frozenset[Role] | None
     tag: str
     adapter: TypeAdapter[Any] | None = field(default=None)
+    # Media types of a file the handler answers with (a starlette Response), instead of JSON.
+    files: tuple[str, ...] = ()
 
 
 class ApiRouter:
@@ -86,6 +88,7 @@ class ApiRouter:
         response: Any = None,
         status: int = 200,
         roles: Iterable[Role] | None = None,
+        files: Iterable[str] = (),
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.endpoints.append(
@@ -101,6 +104,7 @@ class ApiRouter:
                     roles=frozenset(roles) if roles else None,
                     tag=tag,
                     adapter=TypeAdapter(response) if response is not None else None,
+                    files=tuple(files),
                 )
             )
             return handler
@@ -185,6 +189,8 @@ async def _run(ep: Endpoint, request: Request) -> Response:
         await session.commit()
     for hook in ctx.after_commit:
         hook()
+    if ep.files and isinstance(result, Response):
+        return result
     if ep.status == 204 or result is None:
         return Response(status_code=204)
     assert ep.adapter is not None

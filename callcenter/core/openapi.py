@@ -41,9 +41,7 @@ class _Schemas:
         self.components: dict[str, Any] = {"Error": _ERROR_SCHEMA}
 
     def of(self, tp: Any, mode: Literal["validation", "serialization"]) -> dict[str, Any]:
-        schema = TypeAdapter(tp).json_schema(
-            ref_template="#/components/schemas/{model}", mode=mode
-        )
+        schema = TypeAdapter(tp).json_schema(ref_template="#/components/schemas/{model}", mode=mode)
         self.components.update(schema.pop("$defs", {}))
         return schema
 
@@ -88,6 +86,9 @@ def _operation(ep: Endpoint, schemas: _Schemas) -> dict[str, Any]:
 
 
 def _success(ep: Endpoint, schemas: _Schemas) -> dict[str, Any]:
+    if ep.files:
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        return {"description": "a file", "content": {media: binary for media in ep.files}}
     if ep.status == 204 or ep.response is None:
         return {"description": "done"}
     schema = schemas.of(ep.response, "serialization")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from starlette.responses import Response
+
 from callcenter.core.api import ApiRouter, Ctx
+from callcenter.core.i18n import translate
 from callcenter.core.models import Role
-from callcenter.reports import service
+from callcenter.core.pages import language
+from callcenter.reports import export, service
 from callcenter.reports.schemas import (
+    ExportQuery,
     LinesReport,
     LoadReport,
     ManagersReport,
@@ -69,3 +74,35 @@ async def load_report(ctx: Ctx, query: ReportQuery) -> LoadReport:
 )
 async def trend_report(ctx: Ctx, query: ReportQuery) -> TrendReport:
     return await service.trend_report(ctx.session, services_of(ctx.request).reports, query)
+
+
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.route(
+    "/reports/export",
+    "GET",
+    summary="A report as CSV, or every report as XLSX: the page's numbers",
+    tag="reports",
+    query=ExportQuery,
+    files=tuple(MEDIA.values()),
+)
+async def export_report(ctx: Ctx, query: ExportQuery) -> Response:
+    lang = query.lang or language(ctx.request)
+    sheets = await service.export_tables(
+        ctx.session,
+        ctx.principal,
+        services_of(ctx.request).reports,
+        query,
+        lambda key: translate(key, lang),
+    )
+    name = f"report-{query.report if query.format == 'csv' else 'all'}.{query.format}"
+    body = export.to_csv(sheets[0][1]) if query.format == "csv" else export.to_xlsx(sheets)
+    return Response(
+        body,
+        media_type=MEDIA[query.format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from callcenter.core.feature import Feature
-from callcenter.reports import api
+from callcenter.reports import api, pages
 from callcenter.services import Services
 
 
@@ -15,4 +15,6 @@ async def stop(services: Services) -> None:
     await services.report_job.stop()
 
 
-feature = Feature[Services]("reports", api=[api.router], start=start, stop=stop)
+feature = Feature[Services](
+    "reports", api=[api.router], routes=pages.routes, start=start, stop=stop
+)

@@ -7,6 +7,7 @@ orders); times are seconds, a callback's delay is minutes.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -134,3 +135,13 @@ class TrendReport(BaseModel):
     meta: ReportMeta
     days: list[TrendDay]
     previous: list[TrendDay] = Field(description="the previous period, day by day, same length")
+
+
+class ExportQuery(ReportQuery):
+    format: Literal["csv", "xlsx"] = Field(
+        default="csv", description="csv: the one report asked; xlsx: every report, a sheet each"
+    )
+    report: Literal["managers", "lines", "load", "trend"] = "managers"
+    lang: Literal["ru", "en"] | None = Field(
+        default=None, description="the labels' language; by default the session's (Russian)"
+    )

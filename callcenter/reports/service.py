@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.core.auth import Principal
-from callcenter.core.errors import Invalid
+from callcenter.core.errors import Forbidden, Invalid
 from callcenter.core.models import (
     Line,
     Manager,
@@ -30,10 +30,12 @@ from callcenter.core.models import (
     ReportWait,
     utcnow,
 )
+from callcenter.reports import tables
 from callcenter.reports.days import MAX_DAYS, Period, PeriodName, local_today, named_period
 from callcenter.reports.figures import mean, median, pct, percentile, within
 from callcenter.reports.rollups import ReportRollups
 from callcenter.reports.schemas import (
+    ExportQuery,
     LineRow,
     LinesReport,
     LoadCell,
@@ -351,3 +353,38 @@ async def trend_report(session: AsyncSession, reports: Reports, query: ReportQue
         days=await _trend_days(session, period),
         previous=await _trend_days(session, previous),
     )
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+
+async def export_tables(
+    session: AsyncSession,
+    principal: Principal,
+    reports: Reports,
+    query: ExportQuery,
+    t: tables.Translate,
+) -> list[tuple[str, tables.Table]]:
+    """The reports asked for as (title, rows): the one report for CSV, every report the
+    reader may see for XLSX."""
+    wanted = [query.report] if query.format == "csv" else list(EXPORTS)
+    if not principal.sees_everything:
+        if query.report != "managers" and query.format == "csv":
+            raise Forbidden("operators see their own row of the managers' report only")
+        wanted = ["managers"]
+    out = []
+    for name in wanted:
+        if name == "managers":
+            report: Any = await managers_report(session, principal, reports, query)
+        else:
+            report = await EXPORTS[name][0](session, reports, query)
+        out.append((t(f"reports.{name}"), EXPORTS[name][1](report, t)))
+    return out
+
+
+EXPORTS: dict[str, tuple[Any, Any]] = {
+    "managers": (managers_report, tables.managers_rows),
+    "lines": (lines_report, tables.lines_rows),
+    "load": (load_report, tables.load_rows),
+    "trend": (trend_report, tables.trend_rows),
+}
