@@ -18,7 +18,7 @@ router = ApiRouter()
 )
 async def list_calls(ctx: Ctx, query: CallQuery) -> Page[CallOut]:
     return await call_service.list_calls(
-        ctx.session, ctx.principal, query, ctx.settings.default_region
+        ctx.session, ctx.principal, query, ctx.settings.default_region, ctx.settings.zone
     )
 
 

@@ -69,6 +69,32 @@ class CallQuery(PageQuery):
     line: str | None = Field(
         default=None, max_length=40, description="the number dialled, in any format"
     )
+    answered_by: int | None = Field(default=None, description="the manager who answered it")
+    rang: int | None = Field(default=None, description="a manager whose phone rang for it")
+    answered: bool | None = Field(
+        default=None, description="true: answered; false: ended with nobody answering"
+    )
+    internal: bool | None = Field(
+        default=None, description="false: customer calls only (inbound and outbound)"
+    )
+    ended: bool | None = Field(
+        default=None, description="true: ended (the calls a report counts); false: in progress"
+    )
+    min_wait: int | None = Field(default=None, ge=0, description="seconds before answer, at least")
+    max_wait: int | None = Field(default=None, ge=0, description="seconds before answer, at most")
+    weekday: int | None = Field(
+        default=None,
+        ge=1,
+        le=7,
+        description="started on this weekday (1 Monday) on the shop's "
+        "clock (CALLCENTER_TIMEZONE); needs from and until",
+    )
+    hour: int | None = Field(
+        default=None,
+        ge=0,
+        le=23,
+        description="started in this hour on the shop's clock; needs from and until",
+    )
 
 
 class OriginateIn(Strict):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, or_, select
+import datetime as dt
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.calls.call_log import line_number
@@ -10,8 +12,15 @@ from callcenter.calls.schemas import CallOut, CallQuery, OriginateIn, OriginateO
 from callcenter.calls.telephony import OriginateFailed, PbxUnavailable, Telephony
 from callcenter.core.auth import Principal
 from callcenter.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceUnavailable
-from callcenter.core.models import Call, CallRing, Manager, to_utc_naive
-from callcenter.core.paging import fetch_page
+from callcenter.core.models import (
+    Call,
+    CallDirection,
+    CallRing,
+    CallStatus,
+    Manager,
+    to_utc_naive,
+)
+from callcenter.core.paging import fetch_page, within
 from callcenter.core.phones import InvalidPhone, normalize_phone
 from callcenter.core.schemas import Page
 from callcenter.customers.service import find_by_phone
@@ -37,20 +46,83 @@ async def get_visible(session: AsyncSession, principal: Principal, call_id: int)
     return call
 
 
-async def list_calls(
-    session: AsyncSession, principal: Principal, q: CallQuery, region: str = "RU"
-) -> Page[CallOut]:
-    query = select(Call)
+MAX_SLOT_DAYS = 400
+
+
+def local_slots(q: CallQuery, zone: dt.tzinfo) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The UTC hours of the period that are ``q.weekday`` / ``q.hour`` on the shop's clock
+    (SQLite has no time zones: the service turns them into ranges)."""
+    if q.from_ is None:
+        raise Invalid("from", "weekday and hour need the period's first day")
+    if q.until is None:
+        raise Invalid("until", "weekday and hour need the period's last day")
+    start, end = to_utc_naive(q.from_), to_utc_naive(q.until)
+    if end - start > dt.timedelta(days=MAX_SLOT_DAYS):
+        raise Invalid("until", f"weekday and hour need a period of at most {MAX_SLOT_DAYS} days")
+    slots = []
+    moment = start.replace(minute=0, second=0)
+    while moment < end:
+        local = moment.replace(tzinfo=dt.UTC).astimezone(zone)
+        if (q.weekday is None or local.isoweekday() == q.weekday) and (
+            q.hour is None or local.hour == q.hour
+        ):
+            slots.append((max(moment, start), min(moment + dt.timedelta(hours=1), end)))
+        moment += dt.timedelta(hours=1)
+    return slots
+
+
+def _who(query: Select[tuple[Call]], principal: Principal, q: CallQuery) -> Select[tuple[Call]]:
+    """Operators see calls they took part in; anyone's id but their own is a 403."""
     if not principal.sees_everything:
-        if q.manager_id is not None and q.manager_id != principal.id:
-            raise Forbidden("operators see their own call log only")
+        for name in ("manager_id", "answered_by", "rang"):
+            value = getattr(q, name)
+            if value is not None and value != principal.id:
+                raise Forbidden("operators see their own call log only")
         query = query.where(took_part(principal.id))
     elif q.manager_id is not None:
         query = query.where(took_part(q.manager_id))
-    if q.from_ is not None:
-        query = query.where(Call.started_at >= to_utc_naive(q.from_))
-    if q.until is not None:
-        query = query.where(Call.started_at < to_utc_naive(q.until))
+    if q.answered_by is not None:
+        query = query.where(Call.manager_id == q.answered_by)
+    if q.rang is not None:
+        query = query.where(
+            exists().where(CallRing.call_id == Call.id, CallRing.manager_id == q.rang)
+        )
+    return query
+
+
+def _outcome(query: Select[tuple[Call]], q: CallQuery, zone: dt.tzinfo) -> Select[tuple[Call]]:
+    if q.answered is True:
+        query = query.where(Call.status == CallStatus.ANSWERED)
+    elif q.answered is False:
+        query = query.where(Call.status.is_not(None), Call.status != CallStatus.ANSWERED)
+    if q.internal is not None:
+        inside = Call.direction == CallDirection.INTERNAL
+        query = query.where(inside if q.internal else ~inside)
+    if q.ended is not None:
+        query = query.where(Call.status.is_not(None) if q.ended else Call.status.is_(None))
+    if q.min_wait is not None:
+        query = query.where(Call.wait_seconds >= q.min_wait)
+    if q.max_wait is not None:
+        query = query.where(Call.wait_seconds <= q.max_wait)
+    if q.weekday is not None or q.hour is not None:
+        slots = local_slots(q, zone)
+        query = query.where(
+            or_(*[and_(Call.started_at >= a, Call.started_at < b) for a, b in slots])
+            if slots
+            else false()
+        )
+    return query
+
+
+async def list_calls(
+    session: AsyncSession,
+    principal: Principal,
+    q: CallQuery,
+    region: str = "RU",
+    zone: dt.tzinfo = dt.UTC,
+) -> Page[CallOut]:
+    query = within(select(Call), Call.started_at, q.from_, q.until)
+    query = _outcome(_who(query, principal, q), q, zone)
     if q.customer_id is not None:
         query = query.where(Call.customer_id == q.customer_id)
     if q.direction is not None:

@@ -1031,6 +1031,70 @@ LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
 
 
+# The call log (callcenter/calls/pages.py), where the reports' numbers lead.
+CALL_LOG: dict[str, dict[str, str]] = {
+    "nav.calls": {"ru": "Звонки", "en": "Calls"},
+    "calls.title": {"ru": "Журнал звонков", "en": "Call log"},
+    "calls.intro": {
+        "ru": "Дни — по часам магазина. Оператор видит звонки, в которых участвовал.",
+        "en": "Days are the shop's. An operator sees the calls they took part in.",
+    },
+    "calls.answered": {"ru": "Ответ", "en": "Answered"},
+    "calls.answered.true": {"ru": "отвечен", "en": "answered"},
+    "calls.answered.false": {"ru": "без ответа", "en": "not answered"},
+    "calls.took_part": {"ru": "Менеджер участвовал", "en": "Manager took part"},
+    "calls.also": {"ru": "Ещё условия:", "en": "Also:"},
+    "calls.kept.answered_by": {"ru": "ответил(а) {name}", "en": "answered by {name}"},
+    "calls.kept.rang": {"ru": "звонило у {name}", "en": "rang {name}"},
+    "calls.kept.customer": {"ru": "клиент", "en": "the customer"},
+    "calls.kept.customer_calls": {"ru": "с клиентами", "en": "with customers"},
+    "calls.kept.ended": {"ru": "завершён", "en": "ended"},
+    "calls.kept.recorded": {"ru": "с записью", "en": "recorded"},
+    "calls.kept.not_recorded": {"ru": "без записи", "en": "not recorded"},
+    "calls.kept.min_wait": {"ru": "ожидание от {seconds} с", "en": "wait {seconds} s or more"},
+    "calls.kept.max_wait": {"ru": "ожидание до {seconds} с", "en": "wait {seconds} s or less"},
+    "calls.kept.hour": {"ru": "с {hour}:00 до {hour}:59", "en": "{hour}:00 to {hour}:59"},
+    "calls.total": {"ru": "Найдено звонков: {count}", "en": "Calls found: {count}"},
+    # The tasks behind a report's number (callcenter/tasks/pages.py).
+    "tasks.found.title": {"ru": "Задачи по условиям", "en": "Tasks by filter"},
+    "tasks.found.mine": {"ru": "← Мои задачи", "en": "← My tasks"},
+    "tasks.found.given_from": {"ru": "Поставлены с", "en": "Given from"},
+    "tasks.found.kind": {"ru": "Вид", "en": "Kind"},
+    "tasks.found.state": {"ru": "Состояние", "en": "State"},
+    "tasks.found.assignee": {"ru": "Исполнитель", "en": "Assignee"},
+    "tasks.found.total": {"ru": "Найдено задач: {count}", "en": "Tasks found: {count}"},
+    "tasks.kind.callback": {"ru": "перезвонить", "en": "callback"},
+    "tasks.kind.manual": {"ru": "обычная", "en": "manual"},
+    "tasks.state.open": {"ru": "открыта", "en": "open"},
+    "tasks.state.closed": {"ru": "выполнена", "en": "closed"},
+    "tasks.state.on_time": {"ru": "выполнена в срок", "en": "closed on time"},
+    "tasks.state.late": {"ru": "с опозданием или просрочена", "en": "late or overdue"},
+    # The orders list (callcenter/orders/pages.py).
+    "nav.orders": {"ru": "Заказы", "en": "Orders"},
+    "orders.title": {"ru": "Заказы", "en": "Orders"},
+    "orders.intro": {
+        "ru": "Дни — по часам магазина. Оператор видит заказы своих клиентов и заказы после "
+        "своих звонков.",
+        "en": "Days are the shop's. An operator sees their customers' orders and the orders "
+        "made after their calls.",
+    },
+    "orders.kept.after_call_by": {
+        "ru": "после звонка {name} (за {hours} ч до заказа)",
+        "en": "after a call with {name} (within {hours} h before the order)",
+    },
+    "orders.kept.after_call": {
+        "ru": "после звонка (за {hours} ч до заказа)",
+        "en": "after a call (within {hours} h before the order)",
+    },
+    "orders.kept.no_call": {
+        "ru": "без звонка за {hours} ч до заказа",
+        "en": "no call within {hours} h before the order",
+    },
+    "orders.total": {"ru": "Найдено заказов: {count}", "en": "Orders found: {count}"},
+}
+STRINGS.update(CALL_LOG)
+
+
 def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
     entry = STRINGS.get(key)
     if entry is None:

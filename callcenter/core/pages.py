@@ -22,7 +22,7 @@ from callcenter.core.api import Ctx
 from callcenter.core.auth import authenticate, csrf_token
 from callcenter.core.errors import ApiError, from_validation_error
 from callcenter.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, STRINGS, local_datetime, translate
-from callcenter.core.models import Manager
+from callcenter.core.models import Customer, Manager
 from callcenter.core.phones import phone_display
 from callcenter.core.security import csrf_matches
 from callcenter.core.services import core_services
@@ -41,6 +41,7 @@ templates = Jinja2Templates(
     env=jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in feature_dirs("templates")]),
         autoescape=True,
+        extensions=["jinja2.ext.do"],
     )
 )
 
@@ -110,7 +111,6 @@ def money(value: Decimal | float | int | None, lang: str) -> str:
     return translate("money", lang, amount=text)
 
 
-
 def utc_iso(value: dt.datetime | None) -> str:
     return "" if value is None else value.replace(tzinfo=dt.UTC).isoformat()
 
@@ -122,6 +122,17 @@ templates.env.filters.setdefault("utc_iso", utc_iso)
 async def manager_names(ctx: Ctx) -> dict[int, str]:
     rows = await ctx.session.execute(select(Manager.id, Manager.name, Manager.login))
     return {mid: name or login for mid, name, login in rows}
+
+
+async def customer_names(ctx: Ctx, ids: list[int | None]) -> dict[int, str]:
+    """The names of these customers, for a list that links to them."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await ctx.session.execute(
+        select(Customer.id, Customer.name).where(Customer.id.in_(wanted))
+    )
+    return dict(rows.tuples().all())
 
 
 async def show(ctx: Ctx, template: str, status_code: int = 200, **context: Any) -> Response:

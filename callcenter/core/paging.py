@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.core.errors import Invalid
+from callcenter.core.models import to_utc_naive
 from callcenter.core.schemas import Page, PageQuery
 
 T = TypeVar("T")
@@ -30,3 +33,17 @@ async def paginate(
 ) -> Page[T]:
     rows, total = await fetch_page(session, query, q, *order_by)
     return Page(items=[convert(r) for r in rows], total=total, limit=q.limit, offset=q.offset)
+
+
+def within(
+    query: Select[Any], column: Any, start: dt.datetime | None, end: dt.datetime | None
+) -> Select[Any]:
+    """``start <= column < end`` (either open); an end before the start is a 422 on ``until``,
+    the name every list query gives it."""
+    if start is not None and end is not None and end < start:
+        raise Invalid("until", "the end is before the start")
+    if start is not None:
+        query = query.where(column >= to_utc_naive(start))
+    if end is not None:
+        query = query.where(column < to_utc_naive(end))
+    return query

@@ -8,12 +8,8 @@ from starlette.routing import Route
 from callcenter.calls import service as call_service
 from callcenter.calls.schemas import CallQuery
 from callcenter.core.api import Ctx
-from callcenter.core.pages import (
-    page,
-    show,
-)
+from callcenter.core.pages import customer_names, page, show
 from callcenter.tasks import service as task_service
-from callcenter.tasks.pages import customer_names
 from callcenter.tasks.schemas import TaskQuery
 
 

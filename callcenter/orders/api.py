@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from callcenter.core.api import ApiRouter, Ctx
 from callcenter.core.models import Order, OrderStatus
 from callcenter.core.schemas import Page
@@ -15,7 +17,8 @@ TAG = "orders"
     "/orders", "GET", summary="List orders", tag=TAG, query=OrderQuery, response=Page[OrderOut]
 )
 async def list_orders(ctx: Ctx, query: OrderQuery) -> Page[OrderOut]:
-    return await service.list_orders(ctx.session, ctx.principal, query)
+    window = dt.timedelta(hours=ctx.settings.report_order_window_hours)
+    return await service.list_orders(ctx.session, ctx.principal, query, window)
 
 
 @router.route(

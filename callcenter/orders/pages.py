@@ -1,7 +1,15 @@
-"""Order create and edit, with item rows."""
+"""The orders list (where a report's order numbers lead), and order create and edit, with
+item rows.
+
+The list's days are the shop's (CALLCENTER_TIMEZONE), as the reports count them. Who sees what
+is the API's rule: supervisors and admins every order; an operator the orders in their work and
+the orders credited to them after their calls.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Awaitable
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -10,8 +18,10 @@ from starlette.routing import Route
 
 from callcenter.core.api import Ctx
 from callcenter.core.errors import ApiError
+from callcenter.core.listing import listing, typed_filters
 from callcenter.core.models import Customer, OrderStatus
 from callcenter.core.pages import (
+    customer_names,
     field_errors,
     form_data,
     page,
@@ -21,10 +31,11 @@ from callcenter.core.pages import (
     show,
     text,
 )
+from callcenter.core.schemas import Page
 from callcenter.customers import service as customer_service
 from callcenter.orders import api as orders_api
 from callcenter.orders import service
-from callcenter.orders.schemas import OrderIn, OrderOut, OrderPatch
+from callcenter.orders.schemas import OrderIn, OrderOut, OrderPatch, OrderQuery
 
 EMPTY_ROWS = 3
 
@@ -148,7 +159,31 @@ async def edit(ctx: Ctx) -> Response:
     return redirect(f"/orders/{order_id}?saved=1")
 
 
+# The filters of the list; the ones the form does not show are kept as they came.
+FILTERS = ("from", "until", "status", "manager_id", "after_call_by", "after_call", "customer_id")
+
+
+@page
+async def order_list(ctx: Ctx) -> Response:
+    def fetch(query: OrderQuery) -> Awaitable[Page[OrderOut]]:
+        window = dt.timedelta(hours=ctx.settings.report_order_window_hours)
+        return service.list_orders(ctx.session, ctx.principal, query, window)
+
+    found = await listing(ctx, typed_filters(ctx, FILTERS), OrderQuery, fetch)
+    return await show(
+        ctx,
+        "orders.html",
+        found.status_code,
+        nav="order_list",
+        statuses=[s.value for s in OrderStatus],
+        window_hours=ctx.settings.report_order_window_hours,
+        customer_names=await customer_names(ctx, [o.customer_id for o in found.found.items]),
+        **found.context(),
+    )
+
+
 routes = [
+    Route("/orders", order_list, methods=["GET"]),
     Route("/orders/new", new, methods=["GET", "POST"]),
     Route("/orders/{order_id:int}", edit, methods=["GET", "POST"]),
 ]

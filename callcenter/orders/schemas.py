@@ -87,7 +87,21 @@ class OrderOut(BaseModel):
 
 
 class OrderQuery(PageQuery):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
     customer_id: int | None = None
     status: OrderStatus | None = None
     manager_id: int | None = None
     number: str | None = None
+    from_: dt.datetime | None = Field(
+        default=None, alias="from", description="made at or after this moment"
+    )
+    until: dt.datetime | None = Field(default=None, description="made before this moment")
+    after_call_by: int | None = Field(
+        default=None,
+        description="credited to this manager: the customer's last answered call in the "
+        "window before the order (CALLCENTER_REPORT_ORDER_WINDOW_HOURS) was theirs",
+    )
+    after_call: bool | None = Field(
+        default=None, description="true: credited to some manager; false: to nobody"
+    )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from decimal import Decimal
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.core.auth import Principal
@@ -19,12 +20,13 @@ from callcenter.core.models import (
     to_utc_naive,
     utcnow,
 )
-from callcenter.core.paging import paginate
+from callcenter.core.paging import paginate, within
 from callcenter.core.phones import InvalidPhone, normalize_phone
 from callcenter.core.schemas import Page
 from callcenter.customers import service as customer_service
 from callcenter.managers.service import not_taking_calls
 from callcenter.orders.aggregates import refresh_customer_aggregates
+from callcenter.orders.credit import credited_manager
 from callcenter.orders.schemas import OrderIn, OrderItemIn, OrderOut, OrderPatch, OrderQuery
 
 # The largest value a Numeric(12, 2) column holds.
@@ -191,10 +193,34 @@ async def last_order(session: AsyncSession, customer_id: int) -> Order | None:
     ).first()
 
 
-async def list_orders(session: AsyncSession, principal: Principal, q: OrderQuery) -> Page[OrderOut]:
-    query = select(Order)
+def _credited(
+    query: Select[tuple[Order]], q: OrderQuery, window: dt.timedelta, dialect: str
+) -> Select[tuple[Order]]:
+    if q.after_call_by is None and q.after_call is None:
+        return query
+    credited = credited_manager(window, dialect)
+    if q.after_call_by is not None:
+        query = query.where(credited == q.after_call_by)
+    if q.after_call is not None:
+        query = query.where(credited.is_not(None) if q.after_call else credited.is_(None))
+    return query
+
+
+async def list_orders(
+    session: AsyncSession,
+    principal: Principal,
+    q: OrderQuery,
+    window: dt.timedelta = dt.timedelta(hours=24),
+) -> Page[OrderOut]:
+    """Orders as the API and the orders page list them. An operator sees the orders in their
+    work, and the orders credited to them (they talked to that customer): another manager's
+    ``after_call_by`` is a 403."""
+    query = within(select(Order), Order.created_at, q.from_, q.until)
     if not principal.sees_everything:
-        query = query.where(visible(principal))
+        if q.after_call_by is not None and q.after_call_by != principal.id:
+            raise Forbidden("operators see the orders credited to them only")
+        if q.after_call_by is None:
+            query = query.where(visible(principal))
     if q.customer_id is not None:
         query = query.where(Order.customer_id == q.customer_id)
     if q.status is not None:
@@ -203,6 +229,7 @@ async def list_orders(session: AsyncSession, principal: Principal, q: OrderQuery
         query = query.where(Order.manager_id == q.manager_id)
     if q.number:
         query = query.where(Order.number == q.number)
+    query = _credited(query, q, window, session.get_bind().dialect.name)
     return await paginate(
         session, query, q, Order.created_at.desc(), Order.id.desc(), convert=OrderOut.model_validate
     )

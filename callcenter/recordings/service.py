@@ -12,7 +12,8 @@ from starlette.requests import HTTPConnection
 from callcenter.calls.schemas import CallOut
 from callcenter.core.auth import Principal
 from callcenter.core.errors import Forbidden, Invalid, NotFound
-from callcenter.core.models import AuditLog, Call, Recording, RecordingStatus, to_utc_naive, utcnow
+from callcenter.core.models import AuditLog, Call, Recording, RecordingStatus, utcnow
+from callcenter.core.paging import within
 from callcenter.core.phones import InvalidPhone, normalize_phone
 from callcenter.core.schemas import Page
 from callcenter.lines.service import line_names
@@ -102,10 +103,7 @@ async def list_recordings(
             query = query.where(Call.phone == normalize_phone(q.phone, region))
         except InvalidPhone as exc:
             raise Invalid("phone", str(exc)) from None
-    if q.from_ is not None:
-        query = query.where(Call.started_at >= to_utc_naive(q.from_))
-    if q.until is not None:
-        query = query.where(Call.started_at < to_utc_naive(q.until))
+    query = within(query, Call.started_at, q.from_, q.until)
     for column, value in (
         (Call.id, q.call_id),
         (Call.customer_id, q.customer_id),

@@ -1,4 +1,4 @@
-"""The shop's calendar: local days as UTC ranges, and the periods a report covers. Pure.
+"""The periods a report covers and the shop's calendar around them. Pure.
 
 Timestamps are stored as naive UTC; a report's days are the shop's (CALLCENTER_TIMEZONE), so
 a call at 23:30 in Moscow counts on that day, not on the next UTC one. A call that runs
@@ -60,17 +60,6 @@ def named_period(name: PeriodName, today: dt.date) -> Period:
 def local_today(zone: ZoneInfo, now: dt.datetime) -> dt.date:
     """The shop's date at ``now`` (naive UTC)."""
     return now.replace(tzinfo=dt.UTC).astimezone(zone).date()
-
-
-def day_start(day: dt.date, zone: ZoneInfo) -> dt.datetime:
-    """The naive UTC moment the shop's ``day`` begins."""
-    local = dt.datetime.combine(day, dt.time(), zone)
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-def utc_range(first: dt.date, last: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) in naive UTC of the shop's days ``first`` to ``last``."""
-    return day_start(first, zone), day_start(last + dt.timedelta(days=1), zone)
 
 
 def local_slot(moment: dt.datetime, zone: ZoneInfo) -> tuple[dt.date, int]:

@@ -62,7 +62,8 @@ from callcenter.core.models import (
     Task,
     table_of,
 )
-from callcenter.reports.days import local_days_of, local_slot, runs, utc_range
+from callcenter.core.shop_days import utc_range
+from callcenter.reports.days import local_days_of, local_slot, runs
 
 log = logging.getLogger(__name__)
 

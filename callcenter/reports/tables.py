@@ -60,27 +60,34 @@ def _tasks(**fixed: object) -> Link:
     return lambda row, meta: _url("/tasks", meta, assignee_id=row.manager_id, **fixed)
 
 
-def _orders(who: str = "manager_id", **fixed: object) -> Link:
-    return lambda row, meta: _url("/orders", meta, **{who: row.manager_id}, **fixed)
+def _orders(**fixed: object) -> Link:
+    return lambda row, meta: _url("/orders", meta, manager_id=row.manager_id, **fixed)
+
+
+def _after_call(row: ManagerRow, meta: ReportMeta) -> str:
+    """The orders credited to the manager; the team's: every order credited to anyone."""
+    if row.manager_id is None:
+        return _url("/orders", meta, after_call=True)
+    return _url("/orders", meta, after_call_by=row.manager_id)
 
 
 MANAGER_COLUMNS: Sequence[Column] = (
-    Column("inbound_offered", _calls(who="manager_id", direction="in")),
-    Column("inbound_answered", _calls(who="answered_by", direction="in")),
+    Column("inbound_offered", _calls(who="manager_id", direction="in", ended=True)),
+    Column("inbound_answered", _calls(who="answered_by", direction="in", answered=True)),
     Column("inbound_missed", _calls(who="manager_id", direction="in", answered=False)),
-    Column("answered_pct", _calls(who="answered_by", direction="in")),
-    Column("outbound_placed", _calls(who="manager_id", direction="out")),
-    Column("outbound_connected", _calls(who="answered_by", direction="out")),
-    Column("wait_avg", _calls(who="answered_by", direction="in")),
-    Column("wait_p90", _calls(who="answered_by", direction="in")),
-    Column("talk_avg", _calls(who="answered_by", answered=True)),
-    Column("talk_total", _calls(who="answered_by", answered=True)),
+    Column("answered_pct", _calls(who="answered_by", direction="in", answered=True)),
+    Column("outbound_placed", _calls(who="manager_id", direction="out", ended=True)),
+    Column("outbound_connected", _calls(who="manager_id", direction="out", answered=True)),
+    Column("wait_avg", _calls(who="answered_by", direction="in", answered=True)),
+    Column("wait_p90", _calls(who="answered_by", direction="in", answered=True)),
+    Column("talk_avg", _calls(who="answered_by", answered=True, internal=False)),
+    Column("talk_total", _calls(who="answered_by", answered=True, internal=False)),
     Column("callbacks_given", _tasks(kind="callback")),
     Column("callbacks_on_time_pct", _tasks(kind="callback", state="on_time")),
     Column("callback_median_minutes", _tasks(kind="callback", state="closed")),
     Column("tasks_given", _tasks()),
     Column("tasks_closed_pct", _tasks(state="closed")),
-    Column("orders_after_call", _orders("after_call_by")),
+    Column("orders_after_call", _after_call),
     Column("orders", _orders()),
     Column("conversion_pct", _orders(status="complete")),
     Column("orders_share_pct", _orders()),
@@ -93,7 +100,8 @@ def _line(**fixed: object) -> Link:
         if row is not None and row.line == "":
             return None  # calls the PBX gave no line for: no filter picks them
         params = {k: (meta.sl_seconds if v == "sl" else v) for k, v in fixed.items()}
-        return _url("/calls", meta, direction="in", line=row.line if row else None, **params)
+        line = row.line if row else None
+        return _url("/calls", meta, direction="in", ended=True, line=line, **params)
 
     return link
 
@@ -111,7 +119,9 @@ LINE_COLUMNS: Sequence[Column] = (
 
 def load_link(meta: ReportMeta, weekday: int, hour: int, missed: bool) -> str:
     answered = False if missed else None
-    return _url("/calls", meta, direction="in", weekday=weekday, hour=hour, answered=answered)
+    return _url(
+        "/calls", meta, direction="in", ended=True, weekday=weekday, hour=hour, answered=answered
+    )
 
 
 def day_link(day: Any, **params: object) -> str:

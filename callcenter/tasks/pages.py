@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Awaitable
+
 from starlette.responses import Response
 from starlette.routing import Route
 
 from callcenter.core.api import Ctx
 from callcenter.core.errors import ApiError
-from callcenter.core.models import Customer
+from callcenter.core.listing import listing, typed_filters
 from callcenter.core.pages import (
+    customer_names,
     field_errors,
     form_data,
     local_to_utc,
@@ -20,14 +22,39 @@ from callcenter.core.pages import (
     show,
     text,
 )
+from callcenter.core.schemas import Page
 from callcenter.customers import service as customer_service
 from callcenter.tasks import api as tasks_api
 from callcenter.tasks import service as task_service
-from callcenter.tasks.schemas import TaskIn, TaskQuery
+from callcenter.tasks.schemas import TaskIn, TaskOut, TaskQuery
+
+# The filters a report's number leads with; any of them turns the page into that list.
+FILTERS = ("assignee_id", "kind", "state", "from", "until")
+
+
+async def filtered_tasks(ctx: Ctx, typed: dict[str, str]) -> Response:
+    """The tasks behind a report's number: given on the shop's days ``from``..``until``
+    (CALLCENTER_TIMEZONE, as the reports count), of a kind, an assignee and a state."""
+
+    def fetch(query: TaskQuery) -> Awaitable[Page[TaskOut]]:
+        return task_service.list_tasks(ctx.session, ctx.principal, query)
+
+    found = await listing(ctx, typed, TaskQuery, fetch)
+    return await show(
+        ctx,
+        "tasks_found.html",
+        found.status_code,
+        nav="tasks",
+        customer_names=await customer_names(ctx, [t.customer_id for t in found.found.items]),
+        **found.context(),
+    )
 
 
 @page
 async def my_tasks(ctx: Ctx) -> Response:
+    typed = typed_filters(ctx, FILTERS)
+    if any(typed.values()):
+        return await filtered_tasks(ctx, typed)
     done = ctx.request.query_params.get("done") == "1"
     query = TaskQuery(open=not done, limit=200)
     if ctx.principal.sees_everything:
@@ -48,16 +75,6 @@ async def my_tasks(ctx: Ctx) -> Response:
         done=done,
         customer_names=names,
     )
-
-
-async def customer_names(ctx: Ctx, ids: list[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = await ctx.session.execute(
-        select(Customer.id, Customer.name).where(Customer.id.in_(wanted))
-    )
-    return dict(rows.tuples().all())
 
 
 @page
@@ -101,9 +118,7 @@ async def new_task(ctx: Ctx) -> Response:
     except ApiError as exc:
         await rollback(ctx)
         if customer is not None:
-            customer = await customer_service.get_visible(
-                ctx.session, ctx.principal, customer.id
-            )
+            customer = await customer_service.get_visible(ctx.session, ctx.principal, customer.id)
         shown = {**values, "deadline": text(form, "deadline")}
         return await show(
             ctx,

@@ -60,7 +60,21 @@ class TaskOut(BaseModel):
 
 
 class TaskQuery(PageQuery):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
     assignee_id: int | None = None
     customer_id: int | None = None
     open: bool | None = None
     overdue: bool | None = None
+    kind: str | None = Field(
+        default=None, max_length=32, description="callback, manual, dial_list..."
+    )
+    from_: dt.datetime | None = Field(
+        default=None, alias="from", description="given at or after this moment"
+    )
+    until: dt.datetime | None = Field(default=None, description="given before this moment")
+    state: Literal["open", "closed", "on_time", "late"] | None = Field(
+        default=None,
+        description="on_time: done by its deadline (or it had none), as the reports count; "
+        "late: done after its deadline, or open past it",
+    )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.core.auth import Principal
 from callcenter.core.errors import Conflict, Forbidden, Invalid, NotFound
 from callcenter.core.models import Call, Customer, Manager, Task, table_of, to_utc_naive, utcnow
-from callcenter.core.paging import paginate
+from callcenter.core.paging import paginate, within
 from callcenter.core.schemas import Page
 from callcenter.tasks.schemas import TaskIn, TaskOut, TaskQuery
 
@@ -75,6 +75,33 @@ async def complete(session: AsyncSession, task: Task) -> None:
     await session.flush()
 
 
+def _state(state: str) -> ColumnElement[bool]:
+    """The reports' rule: a task was closed on time when it was done no later than its
+    deadline, or it had none."""
+    on_time = Task.done_at.is_not(None) & (
+        Task.deadline.is_(None) | (Task.done_at <= Task.deadline)
+    )
+    if state == "open":
+        return Task.done_at.is_(None)
+    if state == "closed":
+        return Task.done_at.is_not(None)
+    if state == "on_time":
+        return on_time
+    return Task.deadline.is_not(None) & (
+        (Task.done_at > Task.deadline) | (Task.done_at.is_(None) & (Task.deadline < utcnow()))
+    )
+
+
+def _given(query: Select[tuple[Task]], q: TaskQuery) -> Select[tuple[Task]]:
+    """The filters a report's number leads with: kind, the days it was given, its state."""
+    query = within(query, Task.created_at, q.from_, q.until)
+    if q.kind:
+        query = query.where(Task.kind == q.kind)
+    if q.state is not None:
+        query = query.where(_state(q.state))
+    return query
+
+
 async def list_tasks(session: AsyncSession, principal: Principal, q: TaskQuery) -> Page[TaskOut]:
     query = select(Task)
     if not principal.sees_everything:
@@ -85,7 +112,7 @@ async def list_tasks(session: AsyncSession, principal: Principal, q: TaskQuery) 
             (Task.assignee_id == principal.id)
             | (Task.assignee_id.is_(None) & Task.group_name.is_not(None))
         )
-    elif q.assignee_id is not None:
+    if q.assignee_id is not None:
         query = query.where(Task.assignee_id == q.assignee_id)
     if q.customer_id is not None:
         query = query.where(Task.customer_id == q.customer_id)
@@ -94,5 +121,6 @@ async def list_tasks(session: AsyncSession, principal: Principal, q: TaskQuery) 
     if q.overdue is not None:
         late = Task.done_at.is_(None) & (Task.deadline < utcnow())
         query = query.where(late if q.overdue else ~late | Task.deadline.is_(None))
+    query = _given(query, q)
     order = (Task.done_at.is_not(None), Task.deadline.asc().nulls_last(), Task.id)
     return await paginate(session, query, q, *order, convert=task_out)
