@@ -59,13 +59,15 @@ ZONE = ZoneInfo("Europe/Moscow")
 # One statement per table: ``seq`` counts 1..:n; every value is arithmetic on n, so a run
 # is the same shop every time. ``{at}`` is the dialect's "the base moment plus N seconds".
 CUSTOMERS = (
-    "WITH RECURSIVE seq(n) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT n + 1 FROM seq WHERE n < :n) "
+    "WITH RECURSIVE seq(n) AS "
+    "(SELECT CAST(1 AS BIGINT) UNION ALL SELECT n + 1 FROM seq WHERE n < :n) "
     "INSERT INTO customers (name, search_name, do_not_call, note, created_at, orders_count, "
     "total_spent, average_check, manager_id) SELECT 'Покупатель ' || n, 'покупатель ' || n, "
     "false, '', :base, 0, 0, 0, NULL FROM seq"
 )
 CALLS = (
-    "WITH RECURSIVE seq(n) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT n + 1 FROM seq WHERE n < :n) "
+    "WITH RECURSIVE seq(n) AS "
+    "(SELECT CAST(1 AS BIGINT) UNION ALL SELECT n + 1 FROM seq WHERE n < :n) "
     "INSERT INTO calls (pbx, linkedid, direction, phone, customer_id, manager_id, started_at, "
     "answered_at, ended_at, wait_seconds, talk_seconds, status, line) "
     "SELECT 'default', 'bench.' || n, "
@@ -85,7 +87,8 @@ RINGS = (
     "WHERE direction = 'in'"
 )
 ORDERS = (
-    "WITH RECURSIVE seq(n) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT n + 1 FROM seq WHERE n < :n) "
+    "WITH RECURSIVE seq(n) AS "
+    "(SELECT CAST(1 AS BIGINT) UNION ALL SELECT n + 1 FROM seq WHERE n < :n) "
     "INSERT INTO orders (number, customer_id, manager_id, status, total, comment, created_at, "
     "updated_at) SELECT 'B' || n, 1 + (n * 104729) % :customers, "
     "CASE WHEN n % 10 < 8 THEN :first_manager + (n * 17) % 50 END, "
