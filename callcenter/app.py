@@ -47,6 +47,7 @@ from callcenter.reports import feature as reports
 from callcenter.routing import feature as routing
 from callcenter.screenpop import feature as screenpop
 from callcenter.services import Services, services_of
+from callcenter.softphone import feature as softphone
 from callcenter.tasks import feature as tasks
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ FEATURES: tuple[Feature[Services], ...] = (
     reports.feature,
     calls.feature,
     live.listening,
+    softphone.feature,
 )
 
 
@@ -91,10 +93,16 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        api = str(scope.get("path", "")).startswith("/api/")
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + self.HEADERS
+                headers = list(message.get("headers", [])) + self.HEADERS
+                # The API's answers are one user's data (a softphone's credential among
+                # them): no cache keeps them, unless an endpoint says otherwise.
+                if api and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from starlette.requests import HTTPConnection
 
@@ -27,6 +28,7 @@ from callcenter.reports.service import Reports
 from callcenter.routing.service import CallRouting
 from callcenter.screenpop.hub import ScreenPopHub
 from callcenter.screenpop.notifier import ScreenPopNotifier
+from callcenter.softphone.service import Softphones
 from callcenter.tasks.callbacks import CallbackTasks, callback_pops
 from pbx_bridge.agi import FastAgiServer
 
@@ -45,6 +47,7 @@ class Services(CoreServices):
     lines: LineBook
     reports: Reports
     report_job: RollupJob
+    softphones: Softphones
     # The FastAGI server, once the routing feature has started it (None when it is off).
     agi: FastAgiServer | None = None
 
@@ -76,6 +79,11 @@ class Services(CoreServices):
             lines=lines,
             reports=Reports(rollups, settings.report_service_level_seconds),
             report_job=RollupJob(rollups),
+            softphones=Softphones(
+                Path(settings.softphone_accounts) if settings.softphone_accounts else None,
+                maker,
+                telephony,
+            ),
         )
         services._wire()
         return services

@@ -142,6 +142,10 @@ class Manager(Base):
     last_offered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # The browser softphone's SIP account (callcenter/softphone/accounts.py): its user, and
+    # Asterisk's md5_cred of a password the service made and forgot. Never shown or logged.
+    softphone_user: Mapped[str | None] = mapped_column(String(16))
+    softphone_ha1: Mapped[str | None] = mapped_column(String(32))
 
     @hybrid_property
     def takes_calls(self) -> bool:

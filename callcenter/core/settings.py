@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     report_service_level_seconds: int = Field(default=20, ge=1, le=3600)
     originate_context: str = "from-managers"
     device_tech: str = "PJSIP"
+    # The browsers' softphones (callcenter/softphone/): the file pjsip.conf includes, which
+    # the service writes (empty: no softphones), and the WSS address browsers register at.
+    softphone_accounts: str = ""
+    softphone_ws_url: str = Field(default="", pattern=r"^(wss://\S+)?$")
 
     # Signs session cookies. When empty, a random key is kept in ``<var_dir>/secret.key``.
     secret_key: SecretStr = SecretStr("")

@@ -48,4 +48,17 @@ done
 chgrp "$group" "$etc"/*_local.conf
 chmod 0640 "$etc"/*_local.conf
 
+# The TLS pair of http.conf (the softphones' WSS port), made once into the keys volume when
+# the installation has not put its own there.
+keys=${ASTERISK_KEYS:-/var/lib/asterisk/keys}
+if [ ! -s "$keys/asterisk.crt" ] || [ ! -s "$keys/asterisk.key" ]; then
+  mkdir -p "$keys"
+  name=${CALLCENTER_PBX_HOSTNAME:-localhost}
+  openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=$name" \
+    -addext "subjectAltName=DNS:$name" \
+    -keyout "$keys/asterisk.key" -out "$keys/asterisk.crt" 2>/dev/null
+  say "made a self-signed certificate for $name in $keys: browsers warn until it is replaced"
+fi
+chgrp -R "$group" "$keys" && chmod 0640 "$keys/asterisk.key"
+
 exec "$@"

@@ -77,6 +77,21 @@ install_configs() {
   mv "$etc" "$etc.old" && mv "$etc.new" "$etc" && rm -rf "$etc.old"
 }
 
+# http.conf's TLS pair for the softphones' WSS port (8089), made once and kept: a self-signed
+# certificate for localhost, which the browser tier accepts (--ignore-certificate-errors).
+ensure_certificate() {
+  local keys="$ROOT/var/lib/asterisk/keys"
+  [ -s "$keys/asterisk.crt" ] && [ -s "$keys/asterisk.key" ] && return 0
+  command -v openssl >/dev/null || die "openssl is needed to make the WSS certificate"
+  mkdir -p "$keys"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=localhost" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$keys/asterisk.key" -out "$keys/asterisk.crt" 2>/dev/null \
+    || die "openssl could not make $keys/asterisk.crt"
+  chmod 0600 "$keys/asterisk.key"
+  say "made a self-signed certificate for the WSS port: $keys/asterisk.crt"
+}
+
 port_busy() {  # a listener on 5038/tcp or 5060/udp that is not our Asterisk
   ss -Hltn 'sport = :5038' | grep -q . || ss -Hlun 'sport = :5060' | grep -q . \
     || ss -Hun 'sport = :5060' | grep -q .
@@ -108,7 +123,9 @@ start() {
   # Name lookups of the host's own name ("vm", "localhost") must work inside the chroot.
   cp -L /etc/hosts "$ROOT/etc/hosts"
   cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
-  mkdir -p "$ROOT/run/asterisk" "$ROOT/var/log/asterisk/cel-custom" "$ROOT/var/spool/asterisk/monitor"
+  mkdir -p "$ROOT/run/asterisk" "$ROOT/var/log/asterisk/cel-custom" "$ROOT/var/spool/asterisk/monitor" \
+    "$ROOT/var/lib/asterisk/callcenter"
+  ensure_certificate
   mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
   say "starting Asterisk in $ROOT (log: $LOG)"
   setsid chroot "$ROOT" /usr/sbin/asterisk -f -n </dev/null >>"$LOG" 2>&1 &

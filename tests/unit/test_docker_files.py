@@ -498,6 +498,7 @@ def run_entrypoint(tmp_path: Path, secret: str, *secrets: str) -> subprocess.Com
         "ASTERISK_ETC": str(etc),
         "SECRETS_DIR": str(run),
         "ASTERISK_GROUP": str(os.getgid()),
+        "ASTERISK_KEYS": str(tmp_path / "keys"),
         "CALLCENTER_AMI_SECRET": secret,
     }
     return subprocess.run(
@@ -520,6 +521,13 @@ def test_entrypoint_gives_the_ami_user_its_secret(tmp_path: Path) -> None:
     manager = asterisk_conf("manager.conf", ASTERISK, etc)
     assert section(manager, user).get("secret") == "f00dcafe-42"
     assert not (etc / "extensions_local.conf").exists()
+    # The softphones' WSS port gets a self-signed pair once, readable by Asterisk's group only.
+    keys = tmp_path / "keys"
+    assert b"BEGIN CERTIFICATE" in (keys / "asterisk.crt").read_bytes()
+    assert (keys / "asterisk.key").stat().st_mode & 0o777 == 0o640
+    certificate = (keys / "asterisk.crt").read_bytes()
+    assert run_entrypoint(tmp_path, "f00dcafe-42").returncode == 0
+    assert (keys / "asterisk.crt").read_bytes() == certificate  # kept, not made again
 
 
 @pytest.mark.parametrize("secret", ["", "semi;colon", "with space"])
@@ -648,7 +656,9 @@ def test_secrets_example_extends_what_the_samples_define(tmp_path: Path) -> None
 
 def test_the_test_overlay_only_adds_local_files_the_samples_include() -> None:
     overlay = sorted(p.name for p in OVERLAY.glob("*.conf"))
-    assert overlay == ["extensions_local.conf", "manager_local.conf", "pjsip_local.conf"]
+    assert overlay == [
+        "extensions_local.conf", "http_local.conf", "manager_local.conf", "pjsip_local.conf",
+    ]  # fmt: skip
     for name in overlay:
         assert not (ASTERISK / name).exists()
         sample = ASTERISK / name.replace("_local", "")
@@ -658,3 +668,5 @@ def test_the_test_overlay_only_adds_local_files_the_samples_include() -> None:
     assert dialplan_globals(ASTERISK, OVERLAY)["CRM_AGI"] == "agi://127.0.0.1:4573/route"
     manager = asterisk_conf("manager.conf", ASTERISK, OVERLAY)
     assert section(manager, "general").get("bindaddr") == "127.0.0.1"
+    http = asterisk_conf("http.conf", ASTERISK, OVERLAY)
+    assert section(http, "general").get("tlsbindaddr") == "127.0.0.1:8089"
