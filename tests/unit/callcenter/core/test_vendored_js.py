@@ -7,7 +7,10 @@ under CI=true and skips loudly elsewhere)."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -35,6 +38,21 @@ VENDORED = {
         {"LICENSE.md": "chart.js/LICENSE.md", "LICENSE.kurkle-color": "@kurkle/color/LICENSE"},
     ),
 }
+# Bundled, not copied: JsSIP ships CommonJS only, and vendor-js.sh bundles it with esbuild
+# (pinned too). The bundle inlines four more packages, whose licences travel with it.
+BUNDLED = {
+    "jssip": (
+        "jssip.min.js",
+        "lib/JsSIP.js",
+        {
+            "LICENSE.md": "jssip/LICENSE.md",
+            "LICENSE.debug": "debug/LICENSE",
+            "LICENSE.ms": "ms/license.md",
+            "LICENSE.events": "events/LICENSE",
+            "LICENSE.sdp-transform": "sdp-transform/LICENSE",
+        },
+    ),
+}
 _HEADER = re.compile(r"^/\*! (?P<name>[\w.-]+) (?P<version>\S+) (?P<source>\S+) .*\*/$")
 
 
@@ -54,9 +72,9 @@ def split(path: Path) -> tuple[re.Match[str], bytes]:
     return match, body
 
 
-@pytest.mark.parametrize("name", sorted(VENDORED))
+@pytest.mark.parametrize("name", sorted(VENDORED | BUNDLED))
 def test_the_copy_is_the_pinned_version_with_its_licence(name: str) -> None:
-    file, source, licences = VENDORED[name]
+    file, source, licences = (VENDORED | BUNDLED)[name]
     header, body = split(VENDOR / name / file)
     assert (header["name"], header["version"], header["source"]) == (name, pinned(name), source)
     assert body.strip()
@@ -76,3 +94,25 @@ def test_the_copy_is_node_modules_file(name: str) -> None:
     assert body == (package / source).read_bytes(), "run scripts/vendor-js.sh and commit"
     for licence, origin in licences.items():
         assert (VENDOR / name / licence).read_bytes() == (NODE_MODULES / origin).read_bytes()
+
+
+def test_the_bundle_is_what_vendor_js_makes_from_node_modules(tmp_path: Path) -> None:
+    """Bundled again from node_modules with the pinned esbuild: the same bytes, every licence."""
+    if not (NODE_MODULES / ".bin" / "esbuild").exists() or not shutil.which("node"):
+        require_component("node_modules", "esbuild or node is missing: run npm ci (make js-deps)")
+    made = subprocess.run(
+        [str(REPO / "scripts" / "vendor-js.sh")],
+        env={**os.environ, "VENDOR_OUT": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    for name, (file, _, licences) in BUNDLED.items():
+        assert (tmp_path / name / file).read_bytes() == (VENDOR / name / file).read_bytes(), (
+            "run scripts/vendor-js.sh and commit"
+        )
+        for licence in licences:
+            assert (VENDOR / name / licence).read_bytes() == (
+                tmp_path / name / licence
+            ).read_bytes()
