@@ -12,8 +12,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from routing.decide import SOFTPHONE_PREFIX
+
 _DEVICE = re.compile(r"^(?P<tech>[A-Za-z0-9_]+)/(?P<name>[^-;/@]+)-[0-9a-fA-F]+$")
 MAX_EXTENSION_DIGITS = 6
+
+
+def extension_of(device: str) -> str | None:
+    """The manager's extension of an endpoint's name: ``102``, or ``web102`` (the browser)."""
+    name = device.removeprefix(SOFTPHONE_PREFIX)
+    if name.isdigit() and len(name) <= MAX_EXTENSION_DIGITS:
+        return name
+    return None
 
 
 class MalformedEvent(ValueError):
@@ -38,14 +48,12 @@ class Channel:
         return self.name.startswith("Local/")
 
     def device_extension(self, tech: str = "PJSIP") -> str | None:
-        """``PJSIP/102-0000002a`` → ``102`` when the channel is a manager's device."""
+        """``PJSIP/102-0000002a`` → ``102`` when the channel is a manager's device; the
+        manager's browser softphone, ``PJSIP/web102-0000002b``, is 102's too."""
         match = _DEVICE.match(self.name)
         if not match or match["tech"].upper() != tech.upper():
             return None
-        name = match["name"]
-        if name.isdigit() and len(name) <= MAX_EXTENSION_DIGITS:
-            return name
-        return None
+        return extension_of(match["name"])
 
 
 @dataclass(frozen=True)

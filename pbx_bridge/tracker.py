@@ -119,6 +119,7 @@ class CallsMerged:
 class DevicePresence:
     extension: str
     state: str  # Asterisk's device state: NOT_INUSE, INUSE, RINGING, BUSY, UNAVAILABLE, ...
+    softphone: bool = False  # the manager's browser (PJSIP/web102), not the desk phone
 
 
 @dataclass(frozen=True)
@@ -658,9 +659,10 @@ class CallTracker:
 
     def _on_DeviceStateChange(self, e: ev.DeviceStateChange) -> list[Change]:
         tech, _, name = e.device.partition("/")
-        if tech.upper() != self.device_tech.upper() or not name.isdigit():
+        extension = ev.extension_of(name)
+        if tech.upper() != self.device_tech.upper() or extension is None:
             return []
-        return [DevicePresence(name, e.state)]
+        return [DevicePresence(extension, e.state, softphone=extension != name)]
 
     def _on_Resync(self, e: Resync) -> list[Change]:
         """Reconcile with the PBX after a (re)connect: end calls whose end we missed, and

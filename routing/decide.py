@@ -17,6 +17,27 @@ from dataclasses import dataclass, field
 BUSY_DEVICE_STATES = frozenset(
     {"INUSE", "BUSY", "UNAVAILABLE", "RINGING", "RINGINUSE", "ONHOLD", "INVALID"}
 )
+# A device in these states is not there at all: no phone registered, or no such endpoint.
+GONE_DEVICE_STATES = frozenset({"UNAVAILABLE", "INVALID"})
+# The browser softphone's endpoint beside a manager's desk phone: web101 beside 101
+# (callcenter/softphone/accounts.py makes them; pbx_bridge maps both to the extension).
+SOFTPHONE_PREFIX = "web"
+
+
+def reachable(device_state: str | None, softphone_state: str | None) -> bool:
+    """Whether a manager has a phone that can ring at all: the desk phone (not heard of yet
+    counts as there, as before softphones) or a registered browser."""
+    desk = (device_state or "").upper() not in GONE_DEVICE_STATES
+    browser = softphone_state is not None and softphone_state.upper() not in GONE_DEVICE_STATES
+    return desk or browser
+
+
+def phone_busy(device_state: str | None, softphone_state: str | None) -> bool:
+    """Whether either of a manager's phones is in a call, ringing or on hold."""
+    return any(
+        (state or "").upper() in BUSY_DEVICE_STATES - GONE_DEVICE_STATES
+        for state in (device_state, softphone_state)
+    )
 
 
 class Reason(enum.StrEnum):
@@ -36,6 +57,8 @@ class ManagerState:
     ringing: bool = False  # already ringing for another call
     last_offered_at: float | None = None
     active: bool = True
+    # The browser softphone's device state; None = the manager has no softphone account.
+    softphone_state: str | None = None
 
     @property
     def can_take_a_call(self) -> bool:
@@ -43,9 +66,21 @@ class ManagerState:
             self.active
             and bool(self.extension)
             and self.presence == "available"
-            and (self.device_state or "").upper() not in BUSY_DEVICE_STATES
+            and reachable(self.device_state, self.softphone_state)
+            and not phone_busy(self.device_state, self.softphone_state)
             and not self.ringing
         )
+
+    def devices(self, tech: str) -> list[str]:
+        """What Dial() rings for this manager: the desk phone unless it is known to be gone,
+        and the browser when one is registered; the first to answer takes the call."""
+        desk = f"{tech}/{self.extension}"
+        if not self.softphone_state or self.softphone_state.upper() in GONE_DEVICE_STATES:
+            return [desk]
+        browser = f"{tech}/{SOFTPHONE_PREFIX}{self.extension}"
+        if (self.device_state or "").upper() in GONE_DEVICE_STATES:
+            return [browser]
+        return [desk, browser]
 
 
 @dataclass(frozen=True)
@@ -103,7 +138,7 @@ def _available(ids: Iterable[int], managers: Mapping[int, ManagerState]) -> list
 
 
 def _dial(states: list[ManagerState], config: RoutingConfig) -> str:
-    return "&".join(f"{config.device_tech}/{m.extension}" for m in states)
+    return "&".join(device for m in states for device in m.devices(config.device_tech))
 
 
 def _group_route(

@@ -128,7 +128,7 @@ class CallRecorder:
         """One transaction for a batch: the latest state of each call, merges, presence."""
         latest: dict[str, CallSnapshot] = {}
         absorbed: list[str] = []
-        presence: dict[str, str] = {}
+        presence: dict[tuple[str, bool], str] = {}  # (extension, softphone) -> state
         for change in changes:
             if isinstance(change, CallUpdated | DeviceRinging | CallAnswered | CallEnded):
                 latest[change.call.call_id] = change.call
@@ -137,7 +137,7 @@ class CallRecorder:
                 latest.pop(change.absorbed_id, None)
                 latest[change.call.call_id] = change.call
             elif isinstance(change, DevicePresence):
-                presence[change.extension] = change.state
+                presence[(change.extension, change.softphone)] = change.state
         if latest or absorbed or presence:
             async with self.sessionmaker() as session, session.begin():
                 with session.no_autoflush:
@@ -156,13 +156,15 @@ class CallRecorder:
 
     @staticmethod
     async def _managers(
-        session: AsyncSession, latest: dict[str, CallSnapshot], presence: dict[str, str]
+        session: AsyncSession,
+        latest: dict[str, CallSnapshot],
+        presence: dict[tuple[str, bool], str],
     ) -> dict[str, Manager]:
         """The managers these calls rang or reached, and those whose phone changed state,
         by extension."""
         extensions = {ext for snap in latest.values() for ext in snap.rang}
         extensions |= {s.answered_by for s in latest.values() if s.answered_by}
-        extensions |= set(presence)
+        extensions |= {extension for extension, _ in presence}
         return {
             m.extension: m
             for m in await session.scalars(select(Manager).where(Manager.extension.in_(extensions)))
@@ -174,7 +176,7 @@ class CallRecorder:
         session: AsyncSession,
         latest: dict[str, CallSnapshot],
         absorbed: list[str],
-        presence: dict[str, str],
+        presence: dict[tuple[str, bool], str],
     ) -> None:
         managers = await self._managers(session, latest, presence)
         if absorbed:
@@ -219,9 +221,13 @@ class CallRecorder:
             self._apply(call, snap, managers)
             call.line = line_number(snap.line, self.region) or call.line
         now = utcnow()
-        for extension, state in presence.items():
+        for (extension, softphone), state in presence.items():
             manager = managers.get(extension)
-            if manager is not None and manager.device_state != state:
+            if manager is None:
+                continue
+            if softphone:
+                manager.softphone_state = state
+            elif manager.device_state != state:
                 manager.device_state = state
                 manager.device_state_changed_at = now
 

@@ -322,6 +322,8 @@ DEVICE: dict[str, dict[str, str]] = {
     },
     "device.onhold": {"ru": "на удержании", "en": "on hold"},
     "device.unknown": {"ru": "неизвестно", "en": "unknown"},
+    "device.browser": {"ru": "браузер: {state}", "en": "browser: {state}"},
+    "device.unreachable": {"ru": "не дозвониться", "en": "unreachable"},
 }
 DEVICE_STATE_KEYS = tuple(f"device.{state.lower()}" for state in DEVICE_STATES)
 STRINGS.update(DEVICE)

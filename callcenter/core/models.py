@@ -146,6 +146,8 @@ class Manager(Base):
     # Asterisk's md5_cred of a password the service made and forgot. Never shown or logged.
     softphone_user: Mapped[str | None] = mapped_column(String(16))
     softphone_ha1: Mapped[str | None] = mapped_column(String(32))
+    # The browser's device state as the PBX reports it (PJSIP/web101); None: never heard of.
+    softphone_state: Mapped[str | None] = mapped_column(String(32))
 
     @hybrid_property
     def takes_calls(self) -> bool:

@@ -42,6 +42,7 @@ from pbx_bridge.tracker import (
     DevicePresence,
     DeviceRinging,
 )
+from routing.decide import reachable
 
 log = logging.getLogger(__name__)
 _CALL_CHANGES = (CallUpdated, DeviceRinging, CallAnswered, CallEnded, CallsMerged)
@@ -56,6 +57,8 @@ def manager_entry(manager: Manager) -> dict[str, Any]:
         "extension": manager.extension,
         "status": manager.status.value,
         "device_state": manager.device_state,
+        "softphone_state": manager.softphone_state,
+        "reachable": reachable(manager.device_state, manager.softphone_state),
     }
 
 
@@ -170,8 +173,11 @@ class LiveBoard:
         """A manager's presence (or details) changed: tell the boards. The device state comes
         from the PBX's events (``device``); the database's copy of it may lag behind them."""
         old = self.managers.get(entry["id"])
-        if not device and old is not None and old["device_state"] is not None:
-            entry = {**entry, "device_state": old["device_state"]}
+        if not device and old is not None:
+            for key in ("device_state", "softphone_state"):
+                if old[key] is not None:
+                    entry = {**entry, key: old[key]}
+            entry["reachable"] = reachable(entry["device_state"], entry["softphone_state"])
         if old != entry:
             self.managers[entry["id"]] = entry
             self.hub.publish_board({"type": "board.manager", "manager": entry})
@@ -224,7 +230,7 @@ class LiveBoard:
         touched: dict[CallKey, bool] = {}  # key -> still live
         for change in changes:
             if isinstance(change, DevicePresence):
-                self._device(change.extension, change.state)
+                self._device(change.extension, change.state, change.softphone)
             elif isinstance(change, CallEnded):
                 touched[(pbx, change.call.call_id)] = self._end((pbx, change.call.call_id))
             elif isinstance(change, CallsMerged):
@@ -268,10 +274,14 @@ class LiveBoard:
             "route": call.route,
         }
 
-    def _device(self, extension: str, state: str) -> None:
-        for entry in self.managers.values():
-            if entry["extension"] == extension and entry["device_state"] != state:
-                self.put_manager({**entry, "device_state": state}, device=True)
+    def _device(self, extension: str, state: str, softphone: bool) -> None:
+        key = "softphone_state" if softphone else "device_state"
+        for entry in list(self.managers.values()):
+            if entry["extension"] == extension and entry[key] != state:
+                changed = {**entry, key: state}
+                phones = changed["device_state"], changed["softphone_state"]
+                changed["reachable"] = reachable(*phones)
+                self.put_manager(changed, device=True)
 
     async def _customer_of(
         self, session: AsyncSession, number: str | None

@@ -37,6 +37,8 @@ LIVE_JS_STRINGS = (
     "presence.offline",
     "unit.seconds",
     "task.callback",
+    "device.browser",
+    "device.unreachable",
     *DEVICE_STATE_KEYS,
 )
 

@@ -87,6 +87,7 @@ class CallRouting:
                 extension=m.extension,
                 presence=m.status.value,
                 device_state=m.device_state,
+                softphone_state=m.softphone_state,
                 last_offered_at=m.last_offered_at.timestamp() if m.last_offered_at else None,
             )
             for m in rows

@@ -1,7 +1,7 @@
 // The supervisors' live board (live.html): /ws?board=1 sends board.snapshot, then board.call /
 // board.manager / board.tasks / board.stats. Durations tick here; "Listen" is live_listen.js.
 import {
-  clock, deviceState, el, localTime, pageData, phone, readJson, reconnecting, reveal, strings,
+  clock, deviceState, el, fmt, localTime, pageData, phone, readJson, reconnecting, reveal, strings,
 } from "./ui.js";
 import { Listener } from "./live_listen.js";
 
@@ -116,8 +116,13 @@ function setManager(m) {
   cell(row, m.name, "name");
   cell(row, m.extension || "", "extension");
   cell(row, S[`presence.${m.status}`] || m.status, "status");
-  const device = cell(row, deviceState(m.device_state), "device");
+  // The desk phone, then the browser softphone when the manager has one.
+  let text = deviceState(m.device_state);
+  if (m.softphone_state) text += ` · ${fmt("device.browser", { state: deviceState(m.softphone_state) })}`;
+  const device = cell(row, m.reachable === false ? `${S["device.unreachable"]}: ${text}` : text, "device");
   device.dataset.state = m.device_state || "";
+  device.dataset.softphone = m.softphone_state || "";
+  row.dataset.reachable = String(m.reachable !== false);
 }
 
 function taskRow(task) {

@@ -106,6 +106,12 @@ def test_the_board_follows_calls_presence_tasks_and_counters(
 
         ami.push(event("DeviceStateChange", 6, Device="PJSIP/101", State="INUSE"))
         until(ws, manager_msg(team.op1.id, device_state="INUSE"))
+        # The browser softphone's state is its own; no desk phone and no browser: unreachable.
+        ami.push(event("DeviceStateChange", 6, Device="PJSIP/web102", State="NOT_INUSE"))
+        until(ws, manager_msg(team.op2.id, softphone_state="NOT_INUSE", reachable=True))
+        ami.push(event("DeviceStateChange", 6, Device="PJSIP/102", State="UNAVAILABLE"))
+        ami.push(event("DeviceStateChange", 6, Device="PJSIP/web102", State="UNAVAILABLE"))
+        until(ws, manager_msg(team.op2.id, softphone_state="UNAVAILABLE", reachable=False))
         response = bridged.put(
             f"/api/v1/managers/{team.op1.id}/status",
             json={"status": "busy"},

@@ -39,6 +39,8 @@ def test_dial_begin_of_an_originated_channel_has_no_caller() -> None:
     ("name", "extension"),
     [
         ("PJSIP/102-0000002a", "102"),
+        ("PJSIP/web102-0000002b", "102"),  # the manager's browser softphone
+        ("PJSIP/webadmin-0000002b", None),
         ("PJSIP/anonymous-00000001", None),
         ("PJSIP/trunk-000001f3", None),
         ("PJSIP/79161234567-00000001", None),  # too long for an extension

@@ -335,9 +335,15 @@ def test_device_presence() -> None:
             ev.DeviceStateChange(1.0, "PJSIP/101", "INUSE"),
             ev.DeviceStateChange(1.0, "Queue:sales", "INUSE"),
             ev.DeviceStateChange(1.0, "PJSIP/trunk", "NOT_INUSE"),
+            ev.DeviceStateChange(1.0, "PJSIP/web101", "NOT_INUSE"),
+            ev.DeviceStateChange(1.0, "PJSIP/webrtc", "NOT_INUSE"),
         ]
     )
-    assert changes == [DevicePresence("101", "INUSE")]
+    # The browser softphone (web101) is 101's too, told apart from the desk phone.
+    assert changes == [
+        DevicePresence("101", "INUSE"),
+        DevicePresence("101", "NOT_INUSE", softphone=True),
+    ]
 
 
 def test_recording_file_and_route_ride_on_channel_variables() -> None:

@@ -45,6 +45,42 @@ def team(**changes: ManagerState) -> dict[int, ManagerState]:
         (REGULAR, team(m2=m(2, ringing=True)), CONFIG, Reason.VIP, "PJSIP/104", None),
         (REGULAR, team(m2=m(2, device="UNAVAILABLE")), CONFIG, Reason.VIP, "PJSIP/104", None),
         (REGULAR, team(m2=m(2, "offline")), CONFIG, Reason.VIP, "PJSIP/104", None),
+        # A browser softphone: registered, it rings beside the desk phone, or alone when the
+        # manager has no desk phone; unregistered, with no desk phone, the manager is away.
+        (
+            REGULAR,
+            team(m2=m(2, softphone_state="NOT_INUSE")),
+            CONFIG,
+            Reason.PERSONAL_MANAGER,
+            "PJSIP/102&PJSIP/web102",
+            2,
+        ),
+        (
+            REGULAR,
+            team(m2=m(2, device="UNAVAILABLE", softphone_state="NOT_INUSE")),
+            CONFIG,
+            Reason.PERSONAL_MANAGER,
+            "PJSIP/web102",
+            2,
+        ),
+        (
+            REGULAR,
+            team(m2=m(2, device="UNAVAILABLE", softphone_state="UNAVAILABLE")),
+            CONFIG,
+            Reason.VIP,
+            "PJSIP/104",
+            None,
+        ),
+        # On a call in the browser is busy, however free the desk phone is.
+        (REGULAR, team(m2=m(2, softphone_state="INUSE")), CONFIG, Reason.VIP, "PJSIP/104", None),
+        (
+            REGULAR,
+            team(m2=m(2, softphone_state="UNAVAILABLE")),
+            CONFIG,
+            Reason.PERSONAL_MANAGER,
+            "PJSIP/102",
+            2,
+        ),
         # A device the PBX has not reported yet is not held against the manager.
         (REGULAR, team(m2=m(2, device=None)), CONFIG, Reason.PERSONAL_MANAGER, "PJSIP/102", 2),
         # VIP without a personal manager → VIP group.
