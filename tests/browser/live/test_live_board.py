@@ -106,8 +106,16 @@ def test_phone_states_are_words_in_the_users_language(
     page.goto(f"{shop.url}/live?lang=en")
     page.wait_for_selector('body[data-board="open"]')
     expect(device).to_have_text("unknown")
+    # No desk phone and no browser softphone: nobody can ring this manager, and the board says so.
     shop.ami.push(event("DeviceStateChange", 5, Device="PJSIP/101", State="UNAVAILABLE"))
-    expect(device).to_have_text("unavailable")
+    expect(device).to_have_text("unreachable: unavailable")
+    row = page.locator(f'#live-managers tr[data-manager-id="{floor["anna"].id}"]')
+    expect(row).to_have_attribute("data-reachable", "false")
+    # The browser registers: reachable again, through it.
+    shop.ami.push(event("DeviceStateChange", 6, Device="PJSIP/web101", State="NOT_INUSE"))
+    expect(device).to_have_text("unavailable · browser: free")
+    expect(device).to_have_attribute("data-softphone", "NOT_INUSE")
+    expect(row).to_have_attribute("data-reachable", "true")
 
 
 def test_a_missed_call_from_a_new_number_waits_as_a_callback_in_russian(
