@@ -8,6 +8,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
@@ -75,18 +76,27 @@ FEATURES: tuple[Feature[Services], ...] = (
 )
 
 
+def content_policy(softphone_ws_url: str = "") -> bytes:
+    """Everything from this origin only; the one exception is the softphone's WebSocket to
+    Asterisk (another port, often another host), which ``connect-src`` names exactly."""
+    connect = "'self'"
+    if softphone_ws_url:
+        parts = urlsplit(softphone_ws_url)
+        connect += f" {parts.scheme}://{parts.netloc}"
+    return f"default-src 'self'; connect-src {connect}; frame-ancestors 'none'".encode()
+
+
 class SecurityHeaders:
     """Conservative headers on every HTTP response."""
 
-    HEADERS = [
-        (b"x-content-type-options", b"nosniff"),
-        (b"x-frame-options", b"DENY"),
-        (b"referrer-policy", b"same-origin"),
-        (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'"),
-    ]
-
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, policy: bytes = content_policy()) -> None:
         self.app = app
+        self.headers = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"same-origin"),
+            (b"content-security-policy", policy),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,7 +107,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", [])) + self.HEADERS
+                headers = list(message.get("headers", [])) + self.headers
                 # The API's answers are one user's data (a softphone's credential among
                 # them): no cache keeps them, unless an endpoint says otherwise.
                 if api and not any(name.lower() == b"cache-control" for name, _ in headers):
@@ -188,7 +198,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=_routes(api, openapi),
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, policy=content_policy(settings.softphone_ws_url)),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.resolved_secret_key(),

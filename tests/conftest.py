@@ -12,6 +12,15 @@ import pytest
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Each phase's report on the test item (``item.report_call``): fixtures that look at
+    the outcome (the browser's screenshots and console errors) read it there."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    setattr(item, f"report_{report.when}", report)
+
+
 def require_component(name: str, reason: str) -> None:
     """Fail under CI, skip with a loud reason locally."""
     message = f"{name} is not available: {reason}"

@@ -1029,6 +1029,92 @@ REPORTS: dict[str, dict[str, str]] = {
     "weekday.7": {"ru": "Вс", "en": "Sun"},
 }
 STRINGS.update(REPORTS)
+
+# The browser's softphone in the workplace (callcenter/softphone/: _softphone.html, softphone.js).
+SOFTPHONE: dict[str, dict[str, str]] = {
+    "phone.title": {"ru": "Телефон в браузере", "en": "Browser phone"},
+    "phone.starting": {"ru": "подключается…", "en": "connecting…"},
+    "phone.ready": {"ru": "готов принимать звонки", "en": "ready for calls"},
+    "phone.reconnecting": {
+        "ru": "связь с АТС потеряна, подключаемся снова…",
+        "en": "lost the PBX, reconnecting…",
+    },
+    "phone.other_tab": {
+        "ru": "телефон работает в другой вкладке",
+        "en": "the phone is working in another tab",
+    },
+    "phone.take_over": {"ru": "Перенести телефон сюда", "en": "Move the phone here"},
+    "phone.busy_elsewhere": {
+        "ru": "в другой вкладке идёт разговор: перенести телефон можно после него",
+        "en": "another tab is on a call: the phone can move after it",
+    },
+    "phone.moved": {
+        "ru": "телефон перенесён в другую вкладку",
+        "en": "the phone moved to another tab",
+    },
+    "phone.ringing": {"ru": "Входящий звонок: {peer}", "en": "Incoming call: {peer}"},
+    "phone.calling": {"ru": "Набираем {peer}…", "en": "Calling {peer}…"},
+    "phone.talking": {"ru": "Разговор: {peer}", "en": "On a call: {peer}"},
+    "phone.on_hold": {"ru": "На удержании: {peer}", "en": "On hold: {peer}"},
+    "phone.answer": {"ru": "Ответить", "en": "Answer"},
+    "phone.hangup": {"ru": "Положить трубку", "en": "Hang up"},
+    "phone.decline": {"ru": "Отклонить", "en": "Decline"},
+    "phone.mute": {"ru": "Выключить микрофон", "en": "Mute"},
+    "phone.unmute": {"ru": "Включить микрофон", "en": "Unmute"},
+    "phone.hold": {"ru": "Удержание", "en": "Hold"},
+    "phone.unhold": {"ru": "Снять с удержания", "en": "Resume"},
+    "phone.keypad": {"ru": "Тональный набор", "en": "Keypad"},
+    "phone.transfer": {"ru": "Перевести", "en": "Transfer"},
+    "phone.transfer_to": {"ru": "Кому (внутренний номер)", "en": "To (extension)"},
+    "phone.transfer_bad": {
+        "ru": "Введите внутренний номер менеджера: только цифры",
+        "en": "Type a manager's extension: digits only",
+    },
+    "phone.transferred": {"ru": "Звонок переведён на {peer}", "en": "Call transferred to {peer}"},
+    "phone.ended": {"ru": "Звонок завершён", "en": "Call ended"},
+    "phone.leave_warning": {
+        "ru": "Идёт разговор: уход со страницы его завершит",
+        "en": "You are on a call: leaving this page ends it",
+    },
+    "phone.new_tab": {
+        "ru": "Во время разговора страницы открываются в новой вкладке",
+        "en": "During a call, pages open in a new tab",
+    },
+    "phone.error.mic_refused": {
+        "ru": "Браузер не дал доступ к микрофону: разрешите его для этого сайта",
+        "en": "The browser refused the microphone: allow it for this site",
+    },
+    "phone.error.no_mic": {
+        "ru": "Микрофон не найден: подключите гарнитуру",
+        "en": "No microphone found: plug in a headset",
+    },
+    "phone.error.auth": {
+        "ru": "АТС не приняла учётную запись телефона: обновите страницу или спросите админа",
+        "en": "The PBX refused the phone's account: reload the page or ask an admin",
+    },
+    "phone.error.elsewhere": {
+        "ru": "Ваш телефон уже подключён в другом браузере: сначала выйдите там",
+        "en": "Your phone is already connected in another browser: log out there first",
+    },
+    "phone.error.session": {
+        "ru": "Сеанс входа закончился: войдите снова",
+        "en": "Your session has ended: log in again",
+    },
+    "phone.error.not_set_up": {
+        "ru": "Телефон в браузере не настроен на сервере",
+        "en": "The browser phone is not set up on the server",
+    },
+    "phone.error.no_extension": {
+        "ru": "У вас нет внутреннего номера: попросите администратора",
+        "en": "You have no extension: ask an admin for one",
+    },
+    "phone.error.failed": {"ru": "Телефон: {message}", "en": "Phone: {message}"},
+    "phone.error.call_failed": {
+        "ru": "Звонок не состоялся: {cause}",
+        "en": "The call failed: {cause}",
+    },
+}
+STRINGS.update(SOFTPHONE)
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
 

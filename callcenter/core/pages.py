@@ -101,6 +101,35 @@ JS_STRINGS = (
     "route.fallback",
     "route.click_to_call",
     "pop.line",
+    # The browser's softphone (callcenter/softphone/static/softphone.js).
+    "phone.starting",
+    "phone.ready",
+    "phone.reconnecting",
+    "phone.other_tab",
+    "phone.busy_elsewhere",
+    "phone.moved",
+    "phone.ringing",
+    "phone.calling",
+    "phone.talking",
+    "phone.on_hold",
+    "phone.mute",
+    "phone.unmute",
+    "phone.hold",
+    "phone.unhold",
+    "phone.transfer_bad",
+    "phone.transferred",
+    "phone.ended",
+    "phone.leave_warning",
+    "phone.new_tab",
+    "phone.error.mic_refused",
+    "phone.error.no_mic",
+    "phone.error.auth",
+    "phone.error.elsewhere",
+    "phone.error.session",
+    "phone.error.not_set_up",
+    "phone.error.no_extension",
+    "phone.error.failed",
+    "phone.error.call_failed",
 )
 
 
@@ -142,11 +171,13 @@ async def show(ctx: Ctx, template: str, status_code: int = 200, **context: Any) 
     if inspect(ctx.principal.manager).expired_attributes:  # after a rollback
         await ctx.session.refresh(ctx.principal.manager)
     names = context.pop("managers", None) or await manager_names(ctx)
+    settings = ctx.settings
+    me = ctx.principal.manager
     return render(
         ctx.request,
         template,
         status_code,
-        me=ctx.principal.manager,
+        me=me,
         principal=ctx.principal,
         managers=names,
         money=lambda value: money(value, lang),
@@ -155,6 +186,10 @@ async def show(ctx: Ctx, template: str, status_code: int = 200, **context: Any) 
             "me": ctx.principal.id,
             "managers": {str(k): v for k, v in names.items()},
             "strings": {key: translate(key, lang) for key in JS_STRINGS},
+            # The workplace registers the browser's softphone (softphone.js) on every page.
+            "softphone": bool(
+                settings.softphone_accounts and settings.softphone_ws_url and me.takes_calls
+            ),
         },
         **context,
     )

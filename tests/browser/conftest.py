@@ -44,13 +44,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 PASSWORD = "correct-horse-1"
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()  # type: ignore[attr-defined]
-    setattr(item, f"report_{report.when}", report)
-
-
 @pytest.fixture(scope="module")
 def playwright() -> Iterator[Any]:
     if not CHROMIUM.exists():
@@ -143,24 +136,27 @@ def shop(tmp_path: Path) -> Iterator[Shop]:
         ami.close()
 
 
-Browser = Callable[[], Any]
+Browser = Callable[..., Any]
 
 
 @pytest.fixture
 def browser(playwright: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Browser]:
     """``browser()`` opens one more Chromium with a fresh profile (its own cookies: one user
-    each) and returns its page. Console errors (CSP violations, script errors) fail the test."""
+    each) and returns its page; ``browser(args=[...])`` adds Chromium switches (fake media),
+    ``ignore_https_errors`` accepts a self-signed pair (the test PBX's WSS).
+    Console errors (CSP violations, script errors) fail the test."""
     contexts: list[Any] = []
     pages: list[Any] = []
     problems: list[str] = []
 
-    def open_page() -> Any:
+    def open_page(args: list[str] | None = None, ignore_https_errors: bool = False) -> Any:
         profile = tmp_path / f"chromium-profile-{len(contexts)}"
         try:
             context = playwright.chromium.launch_persistent_context(
                 str(profile),
                 executable_path=str(CHROMIUM),
-                args=CHROMIUM_ARGS,
+                args=CHROMIUM_ARGS + (args or []),
+                ignore_https_errors=ignore_https_errors,
                 headless=True,
                 locale="ru-RU",
                 timezone_id="Europe/Moscow",

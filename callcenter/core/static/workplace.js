@@ -1,7 +1,9 @@
 // The operator's workplace shell (app.html, on every page after log-in): click-to-call,
-// presence, local times, and the screen-pop panel over /ws (pop.js).
+// presence, local times, the screen-pop panel over /ws (pop.js) and, where the service has
+// them, the browser's softphone (softphone.js).
 import { api, fmt, localizeTimes, pageData, phone, toast } from "./ui.js";
 import { startPopPanel } from "./pop.js";
+import { startSoftphone } from "./softphone.js";
 
 // A call button next to every phone number (_macros.html): the PBX rings the operator first.
 async function clickToCall(button) {
@@ -51,6 +53,7 @@ function start() {
     input.value = String(new Date().getTimezoneOffset());
   }
   startPopPanel(document.getElementById("pops"), document.getElementById("ws-state"));
+  if (pageData().softphone) startSoftphone(document.getElementById("softphone"));
 }
 
 if (document.getElementById("page-data")) start();

@@ -3,7 +3,9 @@ manager's own browser session only, never in a log (both databases)."""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,41 @@ def test_no_extension_and_no_softphone_are_plain_answers(
     off = client.get("/api/v1/softphone/account")
     assert off.status_code == 503
     assert "CALLCENTER_SOFTPHONE_ACCOUNTS" in off.json()["error"]["message"]
+
+
+def page_data(client: TestClient) -> dict[str, object]:
+    page = client.get("/")
+    assert page.status_code == 200, page.text
+    found = re.search(r'<script type="application/json" id="page-data">(.*?)</script>', page.text)
+    assert found, page.text
+    return dict(json.loads(found[1]))
+
+
+def test_the_workplace_carries_the_phone_for_who_takes_calls_and_lets_it_reach_asterisk(
+    phone_client: TestClient,
+) -> None:
+    make_user(phone_client, "op1", Role.OPERATOR, "101")
+    make_user(phone_client, "sup1", Role.SUPERVISOR)
+    assert web_login(phone_client, "op1", PASSWORD).status_code == 303
+    assert page_data(phone_client)["softphone"] is True
+    page = phone_client.get("/").text
+    assert 'id="softphone"' in page and 'data-dtmf="#"' in page
+    # The page may open a WebSocket to Asterisk's WSS origin, and to nowhere else.
+    policy = phone_client.get("/").headers["content-security-policy"]
+    assert "connect-src 'self' wss://pbx.shop.test:8089;" in policy
+    phone_client.cookies.clear()
+    # A supervisor without an extension takes no calls: no phone on their page.
+    assert web_login(phone_client, "sup1", PASSWORD).status_code == 303
+    assert page_data(phone_client)["softphone"] is False
+    assert 'id="softphone"' not in phone_client.get("/").text
+
+
+def test_without_softphones_the_page_has_no_phone_and_no_foreign_origin(
+    client: TestClient,
+) -> None:
+    make_user(client, "op1", Role.OPERATOR, "101")
+    assert web_login(client, "op1", PASSWORD).status_code == 303
+    assert page_data(client)["softphone"] is False
+    assert client.get("/").headers["content-security-policy"] == (
+        "default-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+    )
