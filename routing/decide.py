@@ -24,12 +24,17 @@ GONE_DEVICE_STATES = frozenset({"UNAVAILABLE", "INVALID"})
 SOFTPHONE_PREFIX = "web"
 
 
+def browser_registered(softphone_state: str | None) -> bool:
+    """Whether the manager's browser softphone is registered (None: no account, or no word of
+    it from the PBX yet)."""
+    return softphone_state is not None and softphone_state.upper() not in GONE_DEVICE_STATES
+
+
 def reachable(device_state: str | None, softphone_state: str | None) -> bool:
     """Whether a manager has a phone that can ring at all: the desk phone (not heard of yet
     counts as there, as before softphones) or a registered browser."""
     desk = (device_state or "").upper() not in GONE_DEVICE_STATES
-    browser = softphone_state is not None and softphone_state.upper() not in GONE_DEVICE_STATES
-    return desk or browser
+    return desk or browser_registered(softphone_state)
 
 
 def phone_busy(device_state: str | None, softphone_state: str | None) -> bool:

@@ -100,6 +100,14 @@ class CallQuery(PageQuery):
 class OriginateIn(Strict):
     manager_id: int | None = Field(default=None, description="defaults to the caller")
     phone: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    ring: Literal["desk", "browser"] | None = Field(
+        default=None,
+        description=(
+            "which of the manager's phones rings first: the desk phone, or the browser's "
+            "softphone, which answers by itself; by default the browser when the PBX reports "
+            "it registered, else the desk phone"
+        ),
+    )
 
 
 class OriginateOut(BaseModel):

@@ -25,6 +25,14 @@ from callcenter.core.phones import InvalidPhone, normalize_phone
 from callcenter.core.schemas import Page
 from callcenter.customers.service import find_by_phone
 from callcenter.recordings.service import calls_out, has_ready_recording
+from callcenter.softphone.accounts import endpoint_of
+from routing.decide import browser_registered
+
+# Asks the browser's softphone to answer at once (Call-Info's answer-after, RFC 7462's
+# predecessor that desk phones and softphones read); set on the originated channel, so it is
+# on the INVITE to the browser only.
+AUTO_ANSWER_HEADER = "PJSIP_HEADER(add,Call-Info)"
+AUTO_ANSWER = "<sip:callcenter>;answer-after=0"
 
 
 def took_part(manager_id: int) -> ColumnElement[bool]:
@@ -146,6 +154,18 @@ def _caller_id(name: str | None, number: str) -> str:
     return f'"{clean}" <{number}>'
 
 
+def _first_phone(manager: Manager, ring: str | None) -> str | None:
+    """The browser's endpoint when the call goes through it (it answers by itself: the
+    operator clicked to call, so their own leg does not ring, and the desk phone is left
+    alone); None for the desk phone. The page says "browser" when its softphone is registered,
+    which the PBX's device state may not have reported yet."""
+    if ring == "browser" and not manager.softphone_user:
+        raise Invalid("ring", f"{manager.login} has no browser softphone")
+    if ring == "browser" or (ring is None and browser_registered(manager.softphone_state)):
+        return endpoint_of(manager.extension or "")
+    return None
+
+
 async def originate(
     session: AsyncSession,
     principal: Principal,
@@ -172,15 +192,13 @@ async def originate(
     caller_id = _caller_id(customer.name if customer else None, digits)
     # Do not hold a database connection while a phone rings.
     await session.commit()
+    variables = {"CRM_CUSTOMER_ID": str(customer_id or ""), "CRM_MANAGER_ID": str(manager.id)}
+    device = _first_phone(manager, body.ring)
+    if device is not None:
+        variables[AUTO_ANSWER_HEADER] = AUTO_ANSWER
     try:
         call_id = await telephony.originate(
-            manager.extension,
-            digits,
-            caller_id,
-            variables={
-                "CRM_CUSTOMER_ID": str(customer_id or ""),
-                "CRM_MANAGER_ID": str(manager.id),
-            },
+            manager.extension, digits, caller_id, variables=variables, device=device
         )
     except PbxUnavailable as exc:
         raise ServiceUnavailable(f"cannot place the call: {exc}", code="pbx_unavailable") from None

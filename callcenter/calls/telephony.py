@@ -188,8 +188,10 @@ class Telephony:
         pbx: str | None = None,
         ring_seconds: int = 30,
         variables: dict[str, str] | None = None,
+        device: str | None = None,
     ) -> str:
-        """Ring the manager's phone; when it answers, the dialplan dials ``number``.
+        """Ring the manager's phone (``device``: another of the extension's endpoints, the
+        browser's); when it answers, the dialplan dials ``number``.
 
         Returns the call id once the manager has answered; raises :class:`OriginateFailed`
         with a clear reason otherwise."""
@@ -206,7 +208,7 @@ class Telephony:
         )
         try:
             await link.client.originate(
-                channel=f"{self.settings.device_tech}/{extension}",
+                channel=f"{self.settings.device_tech}/{device or extension}",
                 context=self.settings.originate_context,
                 exten=number,
                 caller_id=caller_id,

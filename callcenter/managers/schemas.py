@@ -56,6 +56,10 @@ class ManagerOut(BaseModel):
     status: Presence
     status_changed_at: dt.datetime
     device_state: str | None = Field(description="the phone's state as the PBX reports it")
+    softphone_state: str | None = Field(
+        default=None,
+        description="the browser softphone's state as the PBX reports it (null: none yet)",
+    )
     is_active: bool
 
 

@@ -3,15 +3,17 @@
 // them, the browser's softphone (softphone.js).
 import { api, fmt, localizeTimes, pageData, phone, toast } from "./ui.js";
 import { startPopPanel } from "./pop.js";
-import { startSoftphone } from "./softphone.js";
+import { ringForCall, startSoftphone } from "./softphone.js";
 
-// A call button next to every phone number (_macros.html): the PBX rings the operator first.
+// A call button next to every phone number (_macros.html): the PBX rings the operator first;
+// through this tab's softphone, which answers by itself, when it holds one.
 async function clickToCall(button) {
   const number = button.dataset.phone;
   button.disabled = true;
   const placing = toast(fmt("call.placing", { phone: phone(number) }), "info");
   try {
-    await api("POST", "/api/v1/calls/originate", { phone: number });
+    const ring = await ringForCall();
+    await api("POST", "/api/v1/calls/originate", ring ? { phone: number, ring: ring } : { phone: number });
     placing.remove();
     toast(fmt("call.connected", { phone: phone(number) }), "ok");
   } catch (error) {

@@ -345,6 +345,21 @@ function claimPhone() {
   });
 }
 
+// --- click-to-call ------------------------------------------------------------------------------
+
+// Which phone a click-to-call from this page rings: "browser" when this tab holds the phone and
+// it is registered (waiting a moment for a page that has just loaded), else undefined (the
+// service picks by what the PBX reports).
+export async function ringForCall(waitMs = 5000) {
+  if (!ui || ui.root.dataset.state === "other_tab") return undefined;
+  const deadline = Date.now() + waitMs;
+  while (!(phoneState.ua && phoneState.ua.isRegistered()) && Date.now() < deadline) {
+    if (ui.root.dataset.state === "error") return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return phoneState.ua && phoneState.ua.isRegistered() ? "browser" : undefined;
+}
+
 // --- the page around a call -------------------------------------------------------------------------
 
 function keepCallAcrossLinks(event) {

@@ -249,3 +249,30 @@ def test_a_second_tab_waits_and_a_second_browser_is_refused(
     # Another browser of the same manager is refused by Asterisk, and says so.
     elsewhere = workplace(browser, shop, tmp_path, "m101")
     assert "already connected in another browser" in phone_state(elsewhere, "error")
+
+
+def test_click_to_call_goes_through_the_browser_which_answers_by_itself(
+    shop: Shop, browser: Browser, pbx: Pbx, sipp: Sipp, tmp_path: Path
+) -> None:
+    sup, m101 = shop.users["sup"], shop.users["m101"]
+    customer = shop.post("/customers", {"name": "Иван Петров", "phones": ["+79031112233"]}, sup)
+    page = workplace(browser, shop, tmp_path, "m101")
+    phone_state(page, "ready")
+
+    def browser_state() -> str | None:
+        me = shop.api.get(f"/api/v1/managers/{m101.id}", headers=sup.auth).json()
+        return me["softphone_state"]  # type: ignore[no-any-return]
+
+    assert wait_until(lambda: browser_state() == "NOT_INUSE")
+    # No desk phone answers on 5071: the call can only be placed through the browser.
+    customer_phone = sipp.uas(5080, "uas_answer_hangup", calls=1)
+    page.goto(f"{shop.url}/customers?q=%2B79031112233")  # found by phone, as operators do
+    page.click("button.call")
+    # Answered by itself: the operator clicked, their own leg does not ring.
+    assert phone_state(page, "talking").startswith("On a call:")
+    assert page.get_attribute('#softphone [data-phone="answer"]', "hidden") is not None
+    assert customer_phone.wait(30) == 0
+    phone_state(page, "ready")
+    call = call_of(shop)
+    assert (call["direction"], call["status"], call["phone"]) == ("out", "answered", "+79031112233")
+    assert call["manager_id"] == m101.id and call["customer_id"] == customer["id"]

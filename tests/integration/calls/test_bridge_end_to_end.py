@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
-from callcenter.core.models import Role
+from callcenter.core.models import Manager, Role
 from tests.fakes.threaded_ami import ThreadedAmi, chan, event, wait_until
-from tests.integration.conftest import Team, make_user
+from tests.integration.conftest import Team, db_call, make_user
 
 CUSTOMER = "+79161234567"
 
@@ -201,3 +202,36 @@ def test_click_to_call_without_a_pbx_is_503(client: TestClient, team: Team) -> N
     )
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "pbx_unavailable"
+
+
+def test_click_to_call_goes_through_a_registered_browser_which_answers_by_itself(
+    bridged: TestClient, ami: ThreadedAmi, team: Team
+) -> None:
+    async def browser_of_op1(session: AsyncSession) -> None:
+        manager = await session.get(Manager, team.op1.id)
+        assert manager is not None
+        manager.softphone_user, manager.softphone_state = "web101", "NOT_INUSE"
+
+    db_call(bridged, browser_of_op1)
+    originate_script(ami, success=True)
+    channels = []
+    for ring in (None, "desk", "browser"):
+        ami.server.actions.clear()
+        body = {"phone": "+79031112233"} | ({"ring": ring} if ring else {})
+        response = bridged.post("/api/v1/calls/originate", json=body, headers=team.op1.auth)
+        assert response.status_code == 200, response.text
+        [sent] = [a for a in ami.server.actions if a.get("Action") == "Originate"]
+        channels.append((sent["Channel"], sent.get("Variable", "")))
+    auto = "PJSIP_HEADER(add,Call-Info)=<sip:callcenter>;answer-after=0"
+    # By default the registered browser, asked to answer by itself; "desk" rings the desk phone.
+    assert channels[0] == ("PJSIP/web101", auto)
+    assert channels[1][0] == "PJSIP/101" and "answer-after" not in channels[1][1]
+    assert channels[2] == ("PJSIP/web101", auto)
+    # A manager with no browser account cannot ask for it, and is told which field is wrong.
+    refused = bridged.post(
+        "/api/v1/calls/originate",
+        json={"phone": "+79031112233", "ring": "browser"},
+        headers=team.op2.auth,
+    )
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"]["fields"][0]["field"] == "ring"
