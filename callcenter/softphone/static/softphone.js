@@ -253,10 +253,17 @@ function transfer(form) {
   const session = phoneState.session;
   if (!session) return;
   const host = new URL(phoneState.account.uri.replace(/^sip:/, "sip://")).hostname;
+  // The PBX's NOTIFY says how it went: a 2xx means the customer is on the way to the
+  // colleague, and this leg is hung up (RFC 5589: the transferor ends its own dialog).
+  const refused = (event) => putError(error, fmt("phone.error.call_failed", { cause: event.cause }));
   session.refer(`sip:${target}@${host}`, {
     eventHandlers: {
-      requestSucceeded: () => toast(fmt("phone.transferred", { peer: target }), "ok"),
-      requestFailed: (event) => putError(error, fmt("phone.error.call_failed", { cause: event.cause })),
+      requestFailed: refused,
+      failed: refused,
+      accepted: () => {
+        toast(fmt("phone.transferred", { peer: target }), "ok");
+        if (phoneState.session === session) session.terminate();
+      },
     },
   });
   form.reset();

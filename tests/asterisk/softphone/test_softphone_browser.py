@@ -276,3 +276,38 @@ def test_click_to_call_goes_through_the_browser_which_answers_by_itself(
     call = call_of(shop)
     assert (call["direction"], call["status"], call["phone"]) == ("out", "answered", "+79031112233")
     assert call["manager_id"] == m101.id and call["customer_id"] == customer["id"]
+
+
+def test_a_blind_transfer_to_a_colleagues_browser_and_the_call_log_follows(
+    shop: Shop, browser: Browser, pbx: Pbx, sipp: Sipp, tmp_path: Path
+) -> None:
+    anna = workplace(browser, shop, tmp_path, "m101")
+    boris = workplace(browser, shop, tmp_path, "m102")
+    phone_state(anna, "ready")
+    phone_state(boris, "ready")
+    wait_until(lambda: registered(pbx, "web101") and registered(pbx, "web102"))
+    caller = sipp.start_call(CUSTOMER, "7011", scenario="uac_until_bye", timeout_s=60)
+    phone_state(anna, "ringing")
+    anna.click('#softphone [data-phone="answer"]')
+    phone_state(anna, "talking")
+    # A typo gets a plain message, and nothing is sent.
+    anna.fill("#softphone-transfer input[name=target]", "10a")
+    anna.click("#softphone-transfer button[type=submit]")
+    assert (
+        anna.text_content('[data-error-for="target"]') == "Type a manager's extension: digits only"
+    )
+    assert anna.get_attribute("#softphone", "data-state") == "talking"
+    anna.fill("#softphone-transfer input[name=target]", "102")
+    anna.click("#softphone-transfer button[type=submit]")
+    # Anna's leg ends; Boris's browser rings with the customer, and he answers.
+    assert phone_state(anna, "ready") == "ready for calls"
+    assert CUSTOMER in phone_state(boris, "ringing")
+    boris.click('#softphone [data-phone="answer"]')
+    phone_state(boris, "talking")
+    loudness = wait_until(lambda: (v := boris.evaluate(LOUDNESS)) > 0.01 and v, 10)
+    assert loudness > 0.01
+    boris.click('#softphone [data-phone="hangup"]')
+    assert caller.wait(20) == 0
+    call = call_of(shop)
+    # The customer's call is one call in the log, ending with the colleague who took it.
+    assert call["manager_id"] == shop.users["m102"].id, call
