@@ -4,6 +4,7 @@ for the real Asterisk; the browser tier registers with JsSIP itself."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import ssl
@@ -66,3 +67,33 @@ async def register(user: str, realm: str, ha1: str, url: str = WSS) -> int:
             return int(challenge.split()[1])
         await ws.send(_request(user, call_id, tag, 2, _authorization(challenge, user, realm, ha1)))
         return int((await _final(ws, 2)).split()[1])
+
+
+def _ok(request: str) -> str:
+    """200 OK to an in-dialog-less request (Asterisk's qualify OPTIONS)."""
+    keep = [line for line in request.split("\r\n") if line.split(":", 1)[0] in
+            ("Via", "From", "To", "Call-ID", "CSeq")]  # fmt: skip
+    return "SIP/2.0 200 OK\r\n" + "\r\n".join(keep) + "\r\nContent-Length: 0\r\n\r\n"
+
+
+async def stay_registered(
+    user: str, realm: str, ha1: str, stop: asyncio.Event, url: str = WSS
+) -> int:
+    """Register, then stay connected answering Asterisk's OPTIONS, as an idle browser tab
+    does, until ``stop``; the REGISTER's status code."""
+    tls = ssl.create_default_context()
+    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
+    call_id, tag = uuid.uuid4().hex, uuid.uuid4().hex[:8]
+    async with websockets.connect(url, subprotocols=["sip"], ssl=tls) as ws:  # type: ignore[list-item]
+        await ws.send(_request(user, call_id, tag, 1))
+        challenge = await _final(ws, 1)
+        await ws.send(_request(user, call_id, tag, 2, _authorization(challenge, user, realm, ha1)))
+        status = int((await _final(ws, 2)).split()[1])
+        while status == 200 and not stop.is_set():
+            try:
+                message = str(await asyncio.wait_for(ws.recv(), 0.5))
+            except TimeoutError:
+                continue
+            if message.startswith("OPTIONS "):
+                await ws.send(_ok(message))
+        return status
