@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -89,8 +90,10 @@ def settings_for(pbx: Pbx, tmp: Path) -> dict[str, Any]:
 # --- 1. ring latency ------------------------------------------------------------------------
 
 
-async def ami_times(ami: AmiClient, stop: asyncio.Event, out: list[tuple[str, str, float]]) -> None:
+async def ami_times(stop: threading.Event, out: list[tuple[str, str, float]]) -> None:
     """(event, channel, when received) of every DialBegin and Ringing of the phones' legs."""
+    ami = AmiClient()
+    await ami.connect(username="crm-unfiltered", secret=AMI_SECRET)
     while not stop.is_set():
         try:
             message = await ami.next_message(0.3)
@@ -101,6 +104,7 @@ async def ami_times(ami: AmiClient, stop: asyncio.Event, out: list[tuple[str, st
             out.append(("dial", message.get("DestChannel") or "", now))
         elif message.event == "Newstate" and message.get("ChannelStateDesc") == "Ringing":
             out.append(("ringing", message.get("Channel") or "", now))
+    await ami.close()
 
 
 def leg_times(events: list[tuple[str, str, float]], device: str) -> list[tuple[float, float]]:
@@ -118,28 +122,22 @@ def ring_latency(pbx: Pbx, tmp: Path, calls: int) -> dict[str, list[float]]:
     live = LiveServer(Settings(_env_file=None, **values)).start()
     sipp = Sipp(log_root=tmp / "sipp")
     events: list[tuple[str, str, float]] = []
-    loop = asyncio.new_event_loop()
-    ami = AmiClient()
-    loop.run_until_complete(ami.connect(username="crm-unfiltered", secret=AMI_SECRET))
-    stop = asyncio.Event()
-    watcher = loop.create_task(ami_times(ami, stop, events))
+    # Playwright's sync API runs a loop in this thread: the AMI reader has a thread of its own.
+    stop = threading.Event()
+    watcher = threading.Thread(target=asyncio.run, args=(ami_times(stop, events),))
+    watcher.start()
     try:
         with sync_playwright() as driver:
             page = open_workplace(driver, live, tmp)
             sipp.uas(5071, "uas_noanswer", calls=calls)
             for n in range(calls):
-                caller = sipp.start_call(
-                    f"7916{n:07d}", "7011", scenario="uac_cancel", duration_ms=800
-                )
-                while caller.running:
-                    loop.run_until_complete(asyncio.sleep(0.05))
+                number = f"7916{n:07d}"
+                sipp.start_call(number, "7011", scenario="uac_cancel", duration_ms=800).wait(30)
                 pbx.wait_idle()
             rings = page.evaluate("window.__rings")
     finally:
         stop.set()
-        loop.run_until_complete(watcher)
-        loop.run_until_complete(ami.close())
-        loop.close()
+        watcher.join(10)
         sipp.stop_all()
         live.stop()
     browser, desk = leg_times(events, "PJSIP/web101"), leg_times(events, "PJSIP/101")
@@ -195,7 +193,7 @@ def service_cpu(pbx: Pbx, tmp: Path, phones: int, seconds: float) -> tuple[float
     env = {**os.environ, **{f"CALLCENTER_{k.upper()}": str(v) for k, v in values.items()}}
     env["CALLCENTER_HTTP_BIND"] = f"127.0.0.1:{PORT}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "callcenter", "serve", "--no-migrate"], env=env,
+        [str(Path(sys.executable).parent / "callcenter"), "serve", "--no-migrate"], env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

@@ -1,6 +1,7 @@
-"""Live listening: a supervisor's browser sends an SDP offer and gets the answer; the audio of
-the live call then flows over WebRTC (see listen.py). Supervisors and admins
-only; every listen is in the audit log."""
+"""Live listening, whisper and barge: a supervisor's browser sends an SDP offer and gets the
+answer; the audio of the live call then flows over WebRTC, and the supervisor's microphone back
+(see listen.py). Supervisors and admins only; every listen and every change of mode is in the
+audit log."""
 
 from __future__ import annotations
 
@@ -33,9 +34,21 @@ router = ApiRouter()
 SUPERVISORS = [Role.SUPERVISOR, Role.ADMIN]
 
 
+Mode = Literal["listen", "whisper", "barge"]
+MODE_HELP = (
+    "listen: hear both sides, nobody hears you; whisper: the manager hears you, the customer "
+    "does not; barge: both sides hear you"
+)
+
+
 class ListenIn(BaseModel):
     sdp: str = Field(min_length=1, max_length=100_000)
     type: Literal["offer"]
+    mode: Mode = Field(default="listen", description=MODE_HELP)
+
+
+class ModeIn(BaseModel):
+    mode: Mode = Field(description=MODE_HELP)
 
 
 class ListenOut(BaseModel):
@@ -52,6 +65,7 @@ class ListenSessionOut(BaseModel):
     extension: str | None
     started_at: dt.datetime
     state: str
+    mode: Mode
 
 
 def _service(ctx: Ctx) -> ListenService:
@@ -67,6 +81,7 @@ def _session_out(session: ListenSession) -> ListenSessionOut:
         extension=session.extension,
         started_at=dt.datetime.fromtimestamp(session.started_at, dt.UTC),
         state=session.state,
+        mode=session.mode,  # type: ignore[arg-type]  # one of SPY_OPTIONS, as Mode
     )
 
 
@@ -91,9 +106,11 @@ def _api_error(exc: ListenError) -> ApiError:
 )
 async def listen_to_call(ctx: Ctx, call_id: str, body: ListenIn) -> ListenOut:
     try:
-        session, answer = await _service(ctx).listen(call_id, body.sdp, body.type, ctx.principal.id)
+        session, answer = await _service(ctx).listen(
+            call_id, body.sdp, body.type, ctx.principal.id, body.mode
+        )
     except ListenError as exc:
-        ctx.audit("call.listen", "call", call_id, failed=exc.code)
+        ctx.audit("call.listen", "call", call_id, mode=body.mode, failed=exc.code)
         await ctx.session.commit()
         raise _api_error(exc) from None
     ctx.audit(
@@ -104,6 +121,7 @@ async def listen_to_call(ctx: Ctx, call_id: str, body: ListenIn) -> ListenOut:
         pbx=session.pbx,
         extension=session.extension,
         channel=session.spied_channel,
+        mode=session.mode,
     )
     return ListenOut(sdp=answer.sdp, type=answer.type, session_id=session.id)
 
@@ -120,6 +138,40 @@ async def list_sessions(ctx: Ctx) -> list[ListenSessionOut]:
     return [_session_out(s) for s in _service(ctx).sessions.values()]
 
 
+def _own_session(ctx: Ctx, session_id: str) -> ListenSession:
+    running = _service(ctx).sessions.get(session_id)
+    if running is None:
+        raise NotFound("no such listening session (it may have ended already)")
+    if running.supervisor_id != ctx.principal.id and not ctx.principal.is_admin:
+        raise Forbidden("only the supervisor who listens, or an admin, can change this session")
+    return running
+
+
+@router.route(
+    "/live/sessions/{session_id:str}",
+    "PUT",
+    summary="Listen, whisper or barge: change what the session does, the call stays up",
+    tag="live",
+    body=ModeIn,
+    response=ListenSessionOut,
+    roles=SUPERVISORS,
+)
+async def change_mode(ctx: Ctx, session_id: str, body: ModeIn) -> ListenSessionOut:
+    running = _own_session(ctx, session_id)
+    before = running.mode
+    try:
+        session = await _service(ctx).switch(session_id, body.mode)
+    except ListenError as exc:
+        ctx.audit("call.listen_mode", "call", running.call_id, mode=body.mode, failed=exc.code)
+        await ctx.session.commit()
+        raise _api_error(exc) from None
+    ctx.audit(
+        "call.listen_mode", "call", session.call_id, session_id=session.id,
+        mode=session.mode, previous=before,
+    )  # fmt: skip
+    return _session_out(session)
+
+
 @router.route(
     "/live/sessions/{session_id:str}",
     "DELETE",
@@ -130,11 +182,7 @@ async def list_sessions(ctx: Ctx) -> list[ListenSessionOut]:
 )
 async def stop_session(ctx: Ctx, session_id: str) -> None:
     service = _service(ctx)
-    running = service.sessions.get(session_id)
-    if running is None:
-        raise NotFound("no such listening session (it may have ended already)")
-    if running.supervisor_id != ctx.principal.id and not ctx.principal.is_admin:
-        raise Forbidden("only the supervisor who listens, or an admin, can stop this session")
+    _own_session(ctx, session_id)
     session = await service.stop_session(session_id, f"stopped by user {ctx.principal.id}")
     if session is None:
         raise NotFound("no such listening session (it may have ended already)")

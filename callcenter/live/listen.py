@@ -1,4 +1,5 @@
-"""Live listening: a supervisor hears a live call in the browser.
+"""Live listening, whisper and barge: a supervisor hears a live call in the browser, and may
+speak to the manager only (whisper) or to both sides (barge).
 
 Path: AMI ``Originate`` of ``AudioSocket/<us>/<uuid>/c(slin)`` running ``ChanSpy(<manager's
 uniqueid>,quE)``; Asterisk connects that channel to our AudioSocket server and streams what the
@@ -9,6 +10,15 @@ Every session ends, and the spy channel goes, whichever comes first: the supervi
 the call ends, the peer connection fails or closes (browser gone: ICE consent expires), the
 AudioSocket hangs up, or the service stops. Ending closes the AudioSocket connection (which
 hangs the spy channel up) and also sends AMI ``Hangup`` for the spy channel's Uniqueid.
+
+Speaking: the browser's microphone comes back on the same peer connection; its audio is
+resampled to 8 kHz slin and written to the AudioSocket, which is what the spy channel "says".
+ChanSpy decides who hears it: nobody in listen mode (``q``, spy only), the manager in whisper
+(``w``), both sides in barge (``B``). A mode change starts a new spy with the new options on a
+new AudioSocket, moves the peer connection's audio over once it flows, then hangs the old spy
+up: the call itself is never touched, and the supervisor hears at most a few frames twice.
+(ChanSpy's own ``d`` DTMF switching would need DTMF from the spy's side, which AudioSocket does
+not carry towards Asterisk.)
 """
 
 from __future__ import annotations
@@ -22,12 +32,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import av
 from aiortc import (
     RTCConfiguration,
     RTCPeerConnection,
     RTCRtpSender,
     RTCSessionDescription,
 )
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from callcenter.calls.telephony import Telephony
 from callcenter.core.settings import Settings
@@ -44,6 +56,9 @@ from pbx_bridge.tracker import (
 log = logging.getLogger(__name__)
 # The audio is 8 kHz narrowband: G.711 carries it as is, without resampling or Opus's CPU.
 PREFERRED_CODECS = ("audio/PCMU", "audio/PCMA")
+# ChanSpy's options per mode: u (the exact Uniqueid, in Data), q quiet, E exit with the call.
+SPY_OPTIONS = {"listen": "quE", "whisper": "quEw", "barge": "quEB"}
+FRAME = 320  # 20 ms of 8 kHz slin, as AudioSocket carries it
 
 
 class ListenError(Exception):
@@ -85,8 +100,10 @@ class ListenSession:
     pc: RTCPeerConnection
     track: SlinTrack
     audio: AudioSocketSession
+    mode: str = "listen"
     started_at: float = field(default_factory=time.time)
     ended_reason: str | None = None
+    voice: asyncio.Task[None] | None = None
 
     @property
     def state(self) -> str:
@@ -142,7 +159,7 @@ class ListenService:
     # --- starting ---------------------------------------------------------------------------
 
     async def listen(
-        self, call_id: str, sdp: str, sdp_type: str, supervisor_id: int
+        self, call_id: str, sdp: str, sdp_type: str, supervisor_id: int, mode: str = "listen"
     ) -> tuple[ListenSession, RTCSessionDescription]:
         """Answer the browser's offer and start the spy; returns once audio flows from Asterisk
         (the AudioSocket has connected)."""
@@ -162,7 +179,9 @@ class ListenService:
             pc=pc,
             track=track,
             audio=audio,
+            mode=mode,
         )
+        pc.on("track", lambda voice: self._hear_supervisor(session, voice))
         try:
             answer = await self._answer(pc, track, sdp)
         except Exception as exc:
@@ -180,11 +199,12 @@ class ListenService:
 
         await self._start_spy(session)
         log.info(
-            "listen %s: supervisor %s on call %s (%s)",
+            "listen %s: supervisor %s on call %s (%s), %s",
             session.id,
             supervisor_id,
             call_id,
             session.spied_channel,
+            mode,
         )
         return session, answer
 
@@ -229,7 +249,8 @@ class ListenService:
         self, pc: RTCPeerConnection, track: SlinTrack, sdp: str
     ) -> RTCSessionDescription:
         # Our transceiver first, so the offer's audio m-line takes our codec preferences.
-        transceiver = pc.addTransceiver(track, direction="sendonly")
+        # sendrecv: the supervisor's microphone comes back when the browser offers it.
+        transceiver = pc.addTransceiver(track, direction="sendrecv")
         capabilities = RTCRtpSender.getCapabilities("audio").codecs
         preferred = [c for m in PREFERRED_CODECS for c in capabilities if c.mimeType == m]
         transceiver.setCodecPreferences(preferred + [c for c in capabilities if c not in preferred])
@@ -239,22 +260,81 @@ class ListenService:
         await pc.setLocalDescription(await pc.createAnswer())  # ICE gathering completes here
         return pc.localDescription
 
-    async def _originate_spy(self, session: ListenSession) -> None:
+    async def _originate_spy(
+        self,
+        session: ListenSession,
+        audio: AudioSocketSession | None = None,
+        mode: str | None = None,
+    ) -> None:
+        audio = audio or session.audio
+        channel_id = f"{SERVICE_CHANNEL_PREFIX}listen-{audio.uuid.hex}"
         link = self.telephony.links[session.pbx]
+        options = SPY_OPTIONS[mode or session.mode]
         response = await link.client.send_action(
             {
                 "Action": "Originate",
-                "ActionID": session.spy_channel_id,
-                "Channel": f"AudioSocket/{self.address}/{session.audio.uuid}/c(slin)",
+                "ActionID": channel_id,
+                "Channel": f"AudioSocket/{self.address}/{audio.uuid}/c(slin)",
                 "Application": "ChanSpy",
-                "Data": f"{session.spied_uniqueid},quE",
-                "ChannelId": session.spy_channel_id,
+                "Data": f"{session.spied_uniqueid},{options}",
+                "ChannelId": channel_id,
                 "CallerID": f"Listen <{session.supervisor_id}>",
                 "Async": "true",
             }
         )
         if not response.success:
             raise RuntimeError(str(response.get("Message") or "Originate refused"))
+
+    # --- speaking ---------------------------------------------------------------------------
+
+    async def switch(self, session_id: str, mode: str) -> ListenSession:
+        """Listen, whisper or barge on a running session, without touching the call: a new spy
+        with the new options, then the old one goes (see the module's docstring)."""
+        session = self.sessions.get(session_id)
+        if session is None or self.server is None:
+            raise ListenError("no such listening session (it may have ended already)", "not_found")
+        if mode == session.mode:
+            return session
+        audio = self.server.register()
+        try:
+            await self._originate_spy(session, audio, mode)
+            async with asyncio.timeout(self.connect_timeout):
+                await audio.connected.wait()
+        except Exception as exc:
+            audio.close("the new spy did not start")
+            await self._hangup_spy(session, f"{SERVICE_CHANNEL_PREFIX}listen-{audio.uuid.hex}")
+            raise ListenUnavailable(f"the PBX did not start the {mode} spy: {exc!r}") from None
+        old, old_channel = session.audio, session.spy_channel_id
+        old.on_end = None
+        session.audio, session.mode = audio, mode
+        session.spy_channel_id = f"{SERVICE_CHANNEL_PREFIX}listen-{audio.uuid.hex}"
+        audio.on_audio = session.track.push
+        audio.on_end = lambda reason: self._later(session.id, f"AudioSocket: {reason}")
+        old.close(f"switched to {mode}")
+        await self._hangup_spy(session, old_channel)
+        log.info("listen %s on call %s: now %s", session.id, session.call_id, mode)
+        return session
+
+    def _hear_supervisor(self, session: ListenSession, voice: MediaStreamTrack) -> None:
+        if voice.kind == "audio" and session.voice is None:
+            session.voice = asyncio.get_running_loop().create_task(
+                self._relay_voice(session, voice)
+            )
+
+    async def _relay_voice(self, session: ListenSession, voice: MediaStreamTrack) -> None:
+        """The supervisor's microphone to the spy channel, as 20 ms frames of 8 kHz slin."""
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=8000)
+        pending = bytearray()
+        try:
+            while True:
+                frame = await voice.recv()
+                for out in resampler.resample(frame):  # type: ignore[arg-type]
+                    pending += out.to_ndarray().tobytes()
+                while len(pending) >= FRAME:
+                    session.audio.send_audio(bytes(pending[:FRAME]))
+                    del pending[:FRAME]
+        except MediaStreamError:
+            pass
 
     # --- stopping ---------------------------------------------------------------------------
 
@@ -275,6 +355,8 @@ class ListenService:
         log.info("listen %s on call %s ended: %s", session.id, session.call_id, reason)
         session.audio.close(reason)
         session.track.stop()
+        if session.voice is not None:
+            session.voice.cancel()
         try:
             await session.pc.close()
         except Exception:
@@ -282,7 +364,7 @@ class ListenService:
         await self._hangup_spy(session)
         return session
 
-    async def _hangup_spy(self, session: ListenSession) -> None:
+    async def _hangup_spy(self, session: ListenSession, channel_id: str | None = None) -> None:
         """Closing the AudioSocket already hangs the spy up; Hangup covers a spy whose socket
         never connected. Channel takes a Uniqueid as well as a name."""
         link = self.telephony.links.get(session.pbx)
@@ -290,7 +372,11 @@ class ListenService:
             return
         try:
             await link.client.send_action(
-                {"Action": "Hangup", "Channel": session.spy_channel_id, "Cause": "16"},
+                {
+                    "Action": "Hangup",
+                    "Channel": channel_id or session.spy_channel_id,
+                    "Cause": "16",
+                },
                 timeout=self.hangup_timeout,
             )
         except Exception as exc:

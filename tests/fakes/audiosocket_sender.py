@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fractions
 import math
 import re
 import struct
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
+import av
 import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -46,6 +49,8 @@ class FakeAudioSocket:
     sent: int = 0
     send_times: list[float] = field(default_factory=list)
     received: list[Kind] = field(default_factory=list)
+    # What the service sent as audio: the supervisor's voice, towards Asterisk's spy channel.
+    heard: bytearray = field(default_factory=bytearray)
     closed_by_peer: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
@@ -86,7 +91,10 @@ class FakeAudioSocket:
         decoder = FrameReader()
         try:
             while data := await reader.read(4096):
-                self.received += [f.kind for f in decoder.feed(data)]
+                for frame in decoder.feed(data):
+                    self.received.append(frame.kind)
+                    if frame.kind is Kind.AUDIO:
+                        self.heard += frame.payload
         except ConnectionError:
             pass
         self.closed_by_peer.set()
@@ -106,8 +114,15 @@ class ListeningPeer:
     got_track: asyncio.Event = field(default_factory=asyncio.Event)
     codec: str = ""
 
+    # A microphone: when set, the peer offers sendrecv and sends this track (a whispering
+    # supervisor); else recvonly, as a browser that only listens.
+    voice: MediaStreamTrack | None = None
+
     async def offer(self) -> dict[str, str]:
-        self.pc.addTransceiver("audio", direction="recvonly")
+        if self.voice is not None:
+            self.pc.addTrack(self.voice)
+        else:
+            self.pc.addTransceiver("audio", direction="recvonly")
 
         @self.pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
@@ -143,3 +158,27 @@ class ListeningPeer:
 
     async def close(self) -> None:
         await self.pc.close()
+
+
+class ToneTrack(MediaStreamTrack):
+    """A microphone that says one tone, at 8 kHz in 20 ms frames, paced in real time."""
+
+    kind = "audio"
+
+    def __init__(self, freq: float = 600.0) -> None:
+        super().__init__()
+        self.freq = freq
+        self.sent = 0
+        self._start: float | None = None
+
+    async def recv(self) -> Any:
+        if self._start is None:
+            self._start = time.monotonic()
+        await asyncio.sleep(max(0.0, self._start + self.sent * 0.02 - time.monotonic()))
+        pcm = tone(self.freq, 160, start=self.sent * 160)
+        frame = av.AudioFrame(format="s16", layout="mono", samples=160)
+        frame.planes[0].update(pcm)
+        frame.sample_rate, frame.pts = 8000, self.sent * 160
+        frame.time_base = fractions.Fraction(1, 8000)
+        self.sent += 1
+        return frame

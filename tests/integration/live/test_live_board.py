@@ -193,7 +193,11 @@ def test_a_board_opened_mid_call_learns_who_is_calling(
     with board(bridged, team.op1) as pops:  # an operator's socket is not a board
         ami.push(*inbound(DESK1))
         assert receive(pops)["type"] == "call.ringing"
-    wait_until(lambda: (app.state.services.screenpop.connections == 0) and app.state.services.live_board.calls)
+    wait_until(
+        lambda: (
+            (app.state.services.screenpop.connections == 0) and app.state.services.live_board.calls
+        )
+    )
     (entry,) = app.state.services.live_board.calls.values()
     assert entry["customer_id"] is None  # not looked up: nobody was watching
     with board(bridged, team.supervisor) as ws:

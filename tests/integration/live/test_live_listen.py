@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.fakes.audiosocket_sender import FakeAudioSocket, ListeningPeer, dominant_hz
+from tests.fakes.audiosocket_sender import FakeAudioSocket, ListeningPeer, ToneTrack, dominant_hz
 from tests.fakes.threaded_ami import ThreadedAmi, chan, event, wait_until
 from tests.integration.calls.test_bridge_end_to_end import DESK, TRUNK, calls, ringing_events
 from tests.integration.conftest import Team, User
@@ -265,3 +265,63 @@ def test_bad_offer_is_422(bridged: TestClient, ami: ThreadedAmi, team: Team, spy
     response = bridged.post(URL, json={"sdp": "x", "type": "answer"}, headers=team.supervisor.auth)
     assert response.status_code == 422, response.text
     assert spy.originates == []
+
+
+def test_whisper_then_barge_without_dropping_the_call(
+    bridged: TestClient, ami: ThreadedAmi, team: Team, spy: Spy
+) -> None:
+    live_call(bridged, ami, team)
+
+    async def make() -> tuple[ListeningPeer, dict[str, str]]:
+        peer = ListeningPeer(voice=ToneTrack(600.0))  # the supervisor's microphone
+        _PEERS.append(peer)
+        return peer, await peer.offer()
+
+    peer, offer = ami.call(make())
+    response = bridged.post(URL, json=offer, headers=team.supervisor.auth)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    ami.call(peer.answer(body["sdp"], body["type"]))
+    session_url = f"/api/v1/live/sessions/{body['session_id']}"
+    wait_until(lambda: len(peer.pcm) >= 2 * 8000)
+    # Listening: the voice already reaches the spy channel, and ChanSpy (q) keeps it there.
+    listen_sender = spy.senders[0]
+    wait_until(lambda: len(listen_sender.heard) >= 2 * 8000 * 0.5, timeout=10)
+    assert abs(dominant_hz(bytes(listen_sender.heard[-8000:]), 8000) - 600) < 20
+
+    # Whisper: a new spy with w; the old one goes; the supervisor still hears the call.
+    switched = bridged.put(session_url, json={"mode": "whisper"}, headers=team.supervisor.auth)
+    assert switched.status_code == 200, switched.text
+    assert switched.json()["mode"] == "whisper"
+    assert [o["Data"] for o in spy.originates] == [f"{DESK[1]},quE", f"{DESK[1]},quEw"]
+    wait_until(lambda: listen_sender.closed_by_peer.is_set())
+    wait_until(lambda: spy.hangups() == [spy.originates[0]["ChannelId"]])
+    whisper_sender = spy.senders[1]
+    wait_until(lambda: len(whisper_sender.heard) >= 2 * 8000 * 0.5, timeout=10)
+    assert abs(dominant_hz(bytes(whisper_sender.heard[-8000:]), 8000) - 600) < 20
+    before = len(peer.pcm)
+    wait_until(lambda: len(peer.pcm) >= before + 2 * 8000 * 0.5)
+    assert abs(dominant_hz(peer.last_seconds(0.5), peer.rate) - 1000) < 20
+
+    barge = bridged.put(session_url, json={"mode": "barge"}, headers=team.supervisor.auth)
+    assert barge.status_code == 200 and barge.json()["mode"] == "barge"
+    assert spy.originates[-1]["Data"] == f"{DESK[1]},quEB"
+    # The call never ended: it is still live, with its manager.
+    assert calls(bridged, team)[0]["ended_at"] is None
+    modes = [
+        (e["details"]["previous"], e["details"]["mode"])
+        for e in audit(bridged, team, "call.listen_mode")
+    ]
+    assert sorted(modes) == sorted([("listen", "whisper"), ("whisper", "barge")])
+
+    # An operator may not; a mode that does not exist is named.
+    assert (
+        bridged.put(session_url, json={"mode": "barge"}, headers=team.op1.auth).status_code == 403
+    )
+    bad = bridged.put(session_url, json={"mode": "shout"}, headers=team.supervisor.auth)
+    assert bad.status_code == 422
+    assert bad.json()["error"]["details"]["fields"][0]["field"] == "mode"
+    gone = bridged.put(
+        "/api/v1/live/sessions/nope", json={"mode": "whisper"}, headers=team.supervisor.auth
+    )
+    assert gone.status_code == 404
