@@ -27,6 +27,7 @@ MANAGER_KEYS = {
     "status",
     "status_changed_at",
     "device_state",
+    "softphone_state",
     "is_active",
 }
 
