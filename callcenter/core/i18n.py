@@ -268,6 +268,26 @@ LIVE_BOARD: dict[str, dict[str, str]] = {
     "live.talking": {"ru": "разговор", "en": "talking"},
     "live.listen": {"ru": "Слушать", "en": "Listen"},
     "live.stop": {"ru": "Остановить", "en": "Stop"},
+    "live.mode.listen": {"ru": "Только слушать", "en": "Listen only"},
+    "live.mode.whisper": {"ru": "Подсказать менеджеру", "en": "Whisper to the manager"},
+    "live.mode.barge": {"ru": "Войти в разговор", "en": "Barge in"},
+    "live.mode.now.listen": {
+        "ru": "Вы слушаете, вас не слышно",
+        "en": "Listening: nobody hears you",
+    },
+    "live.mode.now.whisper": {
+        "ru": "Вас слышит только менеджер",
+        "en": "Only the manager hears you",
+    },
+    "live.mode.now.barge": {"ru": "Вас слышат обе стороны", "en": "Both sides hear you"},
+    "live.mode.no_mic": {
+        "ru": "Без микрофона можно только слушать: разрешите микрофон для этого сайта",
+        "en": "Without a microphone you can only listen: allow it for this site",
+    },
+    "live.mode_failed": {
+        "ru": "Не удалось переключить режим: {message}",
+        "en": "Could not switch the mode: {message}",
+    },
     "live.listening": {"ru": "Вы слушаете звонок", "en": "You are listening to the call"},
     "live.listen_failed": {
         "ru": "Не удалось подключиться: {message}",

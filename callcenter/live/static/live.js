@@ -56,6 +56,23 @@ function listenButton(actions, call) {
   const button = el("button", mine ? "live-stop" : "live-listen", mine ? S["live.stop"] : S["live.listen"]);
   button.type = "button";
   actions.append(button);
+  if (mine) modeButtons(actions);
+}
+
+// While listening: whisper to the manager, barge in, or back to listening only.
+function modeButtons(actions) {
+  const S = strings();
+  const now = board.listener.mode();
+  for (const mode of ["listen", "whisper", "barge"]) {
+    const button = el("button", "live-mode", S[`live.mode.${mode}`]);
+    button.type = "button";
+    button.dataset.mode = mode;
+    button.setAttribute("aria-pressed", String(mode === now));
+    button.disabled = mode !== "listen" && !board.listener.canSpeak();
+    if (button.disabled) button.title = S["live.mode.no_mic"];
+    actions.append(button);
+  }
+  actions.append(el("span", "live-mode-now", S[`live.mode.now.${now}`]));
 }
 
 function renderCall(callsBody, call) {
@@ -214,6 +231,7 @@ function start() {
     const callId = button.closest("tr").dataset.callId;
     if (button.classList.contains("live-stop")) board.listener.stop(true);
     else if (button.classList.contains("live-listen")) board.listener.start(callId);
+    else if (button.classList.contains("live-mode")) board.listener.setMode(button.dataset.mode);
   });
   setInterval(tick, 1000);
   reconnecting("/ws?board=1", {
