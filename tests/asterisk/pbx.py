@@ -300,17 +300,28 @@ class Sipp:
         duration_ms: int = 3000,
         target: str = f"{SIP_HOST}:{SIP_PORT}",
         timeout_s: int = 90,
+        keys: dict[str, str] | None = None,
     ) -> SippProcess:
         """One call from ``caller`` to ``dialled``; returns at once.
 
         uac_call: talks ``duration_ms`` after the answer, then BYE (busy/no answer end cleanly).
         uac_cancel: hangs up ``duration_ms`` after the 180 Ringing.
+        ``keys``: [name] in the scenario, replaced before sipp reads it (sipp's own -key does not
+        reach the attributes of actions, such as rtp_stream's file).
         """
         sip_port = _free_udp_block(1, 30000, 39000)
+        path = SCENARIOS / f"{scenario}.xml"
+        if keys:
+            text = path.read_text(encoding="iso-8859-1")
+            for key, value in keys.items():
+                text = text.replace(f"[{key}]", value)
+            self.log_root.mkdir(parents=True, exist_ok=True)
+            path = self.log_root / f"{scenario}-{next(self._seq):03d}.xml"
+            path.write_text(text, encoding="iso-8859-1")
         args = [
             target,
             "-sf",
-            str(SCENARIOS / f"{scenario}.xml"),
+            str(path),
             "-s",
             dialled,
             "-key",

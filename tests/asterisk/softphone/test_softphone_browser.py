@@ -1,17 +1,20 @@
 """The browser's softphone for real: the workplace in headless Chromium (fake microphone
 playing a known tone) registers with JsSIP over WSS to the real Asterisk, a sipp customer's
-call rings it, the operator answers, audio flows both ways, and either side hangs up."""
+call rings it, the operator answers, audio flows both ways, and either side hangs up; a
+supervisor in a second Chromium whispers and barges in from the live board."""
 
 from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx2
+import numpy as np
 import pytest
 from pydub import AudioSegment
 
@@ -19,6 +22,7 @@ from callcenter.core.migrate import upgrade
 from callcenter.core.models import Role
 from callcenter.core.settings import Settings
 from tests.asterisk.pbx import AMI_PORT, AMI_SECRET, AMI_USERNAME, Pbx, Sipp
+from tests.asterisk.rtp_sniffer import RtpSniffer
 from tests.asterisk.service import wait_until
 from tests.asterisk.softphone.wss_register import WSS
 from tests.browser.conftest import PASSWORD, Browser, Shop
@@ -54,6 +58,7 @@ def shop(pbx: Pbx, sipp: Sipp, tmp_path: Path) -> Iterator[Shop]:
         recordings_pbx_prefix=PBX_PREFIX,
         recordings_inbox=str(pbx.monitor_dir),
         recordings_dir=tmp_path / "recordings",
+        audiosocket_bind="127.0.0.1:0",
     )
     live = LiveServer(settings).start()
     api = httpx2.Client(base_url=live.url, timeout=30)
@@ -71,9 +76,10 @@ def shop(pbx: Pbx, sipp: Sipp, tmp_path: Path) -> Iterator[Shop]:
         pbx.rx("module reload res_pjsip.so")
 
 
-def media_args(tmp_path: Path) -> list[str]:
-    """Chromium with a microphone that plays a 440 Hz tone, asked no questions."""
-    wav = tone(tmp_path / "microphone.wav", 5.0, TONE_HZ, 0.5)
+def media_args(tmp_path: Path, hz: float = TONE_HZ) -> list[str]:
+    """Chromium with a microphone that plays a ``hz`` tone (440 Hz: the manager's), asked no
+    questions."""
+    wav = tone(tmp_path / f"microphone-{hz:g}.wav", 5.0, hz, 0.5)
     return [
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
@@ -82,8 +88,8 @@ def media_args(tmp_path: Path) -> list[str]:
     ]
 
 
-def workplace(browser: Browser, shop: Shop, tmp_path: Path, login: str) -> Any:
-    page = browser(args=media_args(tmp_path), ignore_https_errors=True)
+def workplace(browser: Browser, shop: Shop, tmp_path: Path, login: str, hz: float = TONE_HZ) -> Any:
+    page = browser(args=media_args(tmp_path, hz), ignore_https_errors=True)
     page.goto(f"{shop.url}/login?lang=en")
     page.fill('input[name="login"]', login)
     page.fill('input[name="password"]', PASSWORD)
@@ -311,3 +317,107 @@ def test_a_blind_transfer_to_a_colleagues_browser_and_the_call_log_follows(
     call = call_of(shop)
     # The customer's call is one call in the log, ending with the colleague who took it.
     assert call["manager_id"] == shop.users["m102"].id, call
+
+
+# The strongest frequency the softphone's remote stream carries now, and its loudness.
+DOMINANT = """async () => {
+  const stream = document.getElementById("softphone-audio").srcObject;
+  if (!stream) return null;
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  analyser.fftSize = 8192;
+  context.createMediaStreamSource(stream).connect(analyser);
+  await new Promise((r) => setTimeout(r, 400));
+  const bins = new Float32Array(analyser.frequencyBinCount);
+  analyser.getFloatFrequencyData(bins);
+  const samples = new Float32Array(analyser.fftSize);
+  analyser.getFloatTimeDomainData(samples);
+  const rms = Math.sqrt(samples.reduce((sum, x) => sum + x * x, 0) / samples.length);
+  let best = 1;
+  for (let i = 2; i < bins.length; i++) if (bins[i] > bins[best]) best = i;
+  const hz = best * context.sampleRate / analyser.fftSize;
+  await context.close();
+  return { hz: hz, rms: rms };
+}"""
+SUPERVISOR_HZ = 600.0
+
+
+def tone_share(pcm: bytes, hz: float, rate: int = 8000) -> float:
+    """The share of 16-bit PCM's energy within 25 Hz of ``hz``."""
+    samples = np.frombuffer(pcm, dtype="<i2").astype(float)
+    assert len(samples) > rate // 2, f"only {len(samples)} samples heard"
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples)))) ** 2
+    freqs = np.fft.rfftfreq(len(samples), 1 / rate)
+    spectrum[freqs < 50] = 0
+    return float(spectrum[np.abs(freqs - hz) < 25].sum() / max(spectrum.sum(), 1e-9))
+
+
+def switch(board: Any, row: Any, mode: str, says: str) -> float:
+    """Press the live board's ``mode`` button; when the PBX has the new spy, return the time."""
+    with board.expect_response(lambda r: r.request.method == "PUT") as answered:
+        row.locator(f'button.live-mode[data-mode="{mode}"]').click()
+    assert answered.value.status == 200, answered.value.text()
+    pressed = row.locator(f'button.live-mode[data-mode="{mode}"][aria-pressed="true"]')
+    pressed.wait_for()
+    assert row.locator(".live-mode-now").text_content() == says
+    return time.monotonic()
+
+
+def test_whisper_reaches_the_manager_only_and_barge_both_sides(
+    shop: Shop, browser: Browser, pbx: Pbx, sipp: Sipp, tmp_path: Path
+) -> None:
+    page = workplace(browser, shop, tmp_path, "m101")
+    phone_state(page, "ready")
+    wait_until(lambda: registered(pbx, "web101"))
+    # The customer says nothing: what the manager hears is only what the supervisor says.
+    silence = tmp_path / "silence.alaw"
+    silence.write_bytes(b"\xd5" * 8000)  # one second of G.711a silence, looped
+    caller = sipp.start_call(
+        CUSTOMER, "7011", scenario="uac_silent_until_bye", timeout_s=90,
+        keys={"silence": str(silence)},
+    )  # fmt: skip
+    sniffer = RtpSniffer(int(caller.argv[caller.argv.index("-mp") + 1])).start()
+    phone_state(page, "ringing")
+    page.click('#softphone [data-phone="answer"]')
+    phone_state(page, "talking")
+    sup = shop.users["sup"]
+
+    def live_call() -> dict[str, Any] | None:
+        items = shop.api.get("/api/v1/calls", headers=sup.auth).json()["items"]
+        return next((c for c in items if c["manager_id"] and not c["status"]), None)
+
+    call = wait_until(live_call)
+    # The supervisor on the live board, in a second Chromium whose microphone plays 600 Hz.
+    board = workplace(browser, shop, tmp_path, "sup", SUPERVISOR_HZ)
+    board.goto(f"{shop.url}/live")
+    row = board.locator(f'#live-calls tr[data-call-id="{call["linkedid"]}"]')
+    row.locator("button.live-listen").click()
+    board.wait_for_selector(f'body[data-listening="{call["linkedid"]}"]', timeout=20_000)
+    row.locator('button.live-mode[data-mode="listen"][aria-pressed="true"]').wait_for()
+    time.sleep(1.5)
+    # Listening only: the manager hears nothing of the supervisor.
+    assert page.evaluate(DOMINANT)["rms"] < 0.005
+    assert row.locator(".live-mode-now").text_content() == "Listening: nobody hears you"
+    whispered = switch(board, row, "whisper", "Only the manager hears you")
+    heard = wait_until(lambda: (d := page.evaluate(DOMINANT))["rms"] > 0.01 and d, 10)
+    assert abs(heard["hz"] - SUPERVISOR_HZ) < 20, heard
+    time.sleep(2.5)
+    barged = switch(board, row, "barge", "Both sides hear you")
+    time.sleep(2.5)
+    heard = page.evaluate(DOMINANT)
+    assert abs(heard["hz"] - SUPERVISOR_HZ) < 20, heard
+    # Switching never dropped the call, nor the supervisor's connection.
+    assert page.get_attribute("#softphone", "data-state") == "talking" and caller.running
+    assert board.get_attribute("body", "data-listening") == call["linkedid"]
+    page.click('#softphone [data-phone="hangup"]')
+    ended = time.monotonic()
+    assert caller.wait(20) == 0
+    sniffer.stop()
+    # What the customer heard, off the wire (a recording would not tell: MixMonitor takes the
+    # channel's audio before ChanSpy mixes the supervisor in): the manager's own tone while
+    # the supervisor whispered, the supervisor too once they barged in.
+    whisper = tone_share(sniffer.pcm(whispered + 0.8, barged - 0.3), SUPERVISOR_HZ)
+    barge = tone_share(sniffer.pcm(barged + 0.8, ended - 0.3), SUPERVISOR_HZ)
+    assert whisper < 0.02 and barge > 0.05 and barge > 10 * whisper, (whisper, barge)
+    modes = shop.api.get("/api/v1/audit", params={"action": "call.listen_mode"}, headers=sup.auth)
+    assert [e["details"]["mode"] for e in modes.json()["items"]] == ["barge", "whisper"]
