@@ -1,11 +1,12 @@
 """The browser softphone on the real test Asterisk.
 
-1. Ring latency: from the INVITE leaving Asterisk for the browser (AMI ``DialBegin`` of the
-   ``PJSIP/web101`` leg, read on loopback) to the workplace in headless Chromium showing the
-   call (the softphone's ``data-state`` turning "ringing"), p50 and p99 over ``--calls``.
-   Baseline in the same calls: extension 7011 rings the desk phone (a sipp UAS on UDP) beside
-   the browser, and each leg's time from ``DialBegin`` to its 180 (AMI ``Newstate`` Ringing)
-   is compared, browser against desk phone.
+1. Ring latency: from the INVITE leaving Asterisk for the browser (its time in the pcap that
+   ``pjsip set logger pcap`` writes, WSS included; same machine clock) to
+   the workplace in headless Chromium showing the call (the softphone's ``data-state`` turning
+   "ringing", ``Date.now()``), p50 and p99 over ``--calls``. Baseline in the same calls:
+   extension 7011 rings the desk phone (a sipp UAS on UDP) beside the browser, and each leg's
+   INVITE-to-180 is compared, browser against desk phone. (AMI's DialBegin is not the moment:
+   it reaches a client after the browser has already rung.)
 2. CPU: the service as its own process (``callcenter serve``), its utime+stime from /proc over
    ``--seconds`` idle with no softphone registered, then with ``--phones`` registered over WSS
    and answering Asterisk's qualify OPTIONS. Media never passes through the service.
@@ -20,11 +21,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -42,7 +44,7 @@ from callcenter.core.models import Manager, Role  # noqa: E402
 from callcenter.core.settings import Settings  # noqa: E402
 from callcenter.managers import service as manager_service  # noqa: E402
 from callcenter.managers.schemas import ManagerIn  # noqa: E402
-from tests.asterisk.pbx import AMI_PORT, AMI_SECRET, AMI_USERNAME, AmiClient, Pbx, Sipp  # noqa: E402
+from tests.asterisk.pbx import AMI_PORT, AMI_SECRET, AMI_USERNAME, Pbx, Sipp  # noqa: E402
 from tests.asterisk.softphone.test_softphone_browser import media_args  # noqa: E402
 from tests.asterisk.softphone.wss_register import WSS, stay_registered  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD  # noqa: E402
@@ -84,34 +86,64 @@ def settings_for(pbx: Pbx, tmp: Path) -> dict[str, Any]:
         "ami_secret": AMI_SECRET,
         "softphone_accounts": str(pbx.root / ACCOUNTS),
         "softphone_ws_url": WSS,
+        "audiosocket_bind": "127.0.0.1:0",
     }
 
 
 # --- 1. ring latency ------------------------------------------------------------------------
 
 
-async def ami_times(stop: threading.Event, out: list[tuple[str, str, float]]) -> None:
-    """(event, channel, when received) of every DialBegin and Ringing of the phones' legs."""
-    ami = AmiClient()
-    await ami.connect(username="crm-unfiltered", secret=AMI_SECRET)
-    while not stop.is_set():
-        try:
-            message = await ami.next_message(0.3)
-        except TimeoutError:
+PCAP = "var/log/asterisk/bench-sip.pcap"  # under the PBX's root; Asterisk writes it
+START_LINE = re.compile(rb"(INVITE (?P<uri>\S+) SIP/2\.0|SIP/2\.0 (?P<code>\d{3}) [^\r\n]*)\r\n")
+CALL_ID = re.compile(rb"\r\n(?:Call-ID|i):\s*(?P<id>[^\r\n]+)", re.IGNORECASE)
+CSEQ = re.compile(rb"\r\nCSeq:\s*\d+\s+(?P<method>\w+)", re.IGNORECASE)
+
+
+def pcap_packets(data: bytes) -> list[tuple[float, bytes]]:
+    """(time, bytes) of each record of a classic little-endian pcap (``pjsip set logger pcap``
+    writes one per SIP message it sends or receives, WSS ones included, stamped as it does)."""
+    magic = struct.unpack_from("<I", data)[0]
+    assert magic in (0xA1B2C3D4, 0xA1B23C4D), hex(magic)
+    scale = 1e-6 if magic == 0xA1B2C3D4 else 1e-9
+    packets, at = [], 24
+    while at + 16 <= len(data):
+        sec, frac, size, _ = struct.unpack_from("<IIII", data, at)
+        packets.append((sec + frac * scale, data[at + 16 : at + 16 + size]))
+        at += 16 + size
+    return packets
+
+
+def leg_of(uri: bytes) -> str | None:
+    """The browser's contact is a WebSocket one; the desk phone is the sipp UAS on 5071."""
+    if b";transport=ws" in uri.lower():
+        return "browser"
+    return "desk" if b":5071" in uri else None
+
+
+def sip_times(data: bytes) -> dict[str, dict[bytes, float]]:
+    """{"browser"|"desk": {Call-ID: INVITE sent}, "browser_180"|"desk_180": {Call-ID: 180
+    received}}, the legs told apart by their contact (``leg_of``), paired by Call-ID."""
+    found: dict[str, dict[bytes, float]] = {k: {} for k in ("browser", "desk", "browser_180",
+                                                             "desk_180")}  # fmt: skip
+    invites: dict[bytes, str] = {}
+    for when, packet in pcap_packets(data):
+        start, call_id, cseq = (START_LINE.search(packet), CALL_ID.search(packet),
+                                CSEQ.search(packet))  # fmt: skip
+        if not (start and call_id and cseq) or cseq["method"] != b"INVITE":
             continue
-        now = time.time()
-        if message.event == "DialBegin":
-            out.append(("dial", message.get("DestChannel") or "", now))
-        elif message.event == "Newstate" and message.get("ChannelStateDesc") == "Ringing":
-            out.append(("ringing", message.get("Channel") or "", now))
-    await ami.close()
+        if start["uri"]:
+            leg = leg_of(start["uri"])
+            if leg is None:
+                continue  # the customer's INVITE to Asterisk
+            invites[call_id["id"]] = leg
+            found[leg].setdefault(call_id["id"], when)
+        elif start["code"] == b"180" and call_id["id"] in invites:
+            found[f"{invites[call_id['id']]}_180"].setdefault(call_id["id"], when)
+    return found
 
 
-def leg_times(events: list[tuple[str, str, float]], device: str) -> list[tuple[float, float]]:
-    """(DialBegin, 180) of each call's leg to ``device``, in call order."""
-    dials = [(ch, t) for kind, ch, t in events if kind == "dial" and ch.startswith(device + "-")]
-    rings = {ch: t for kind, ch, t in events if kind == "ringing"}
-    return [(t, rings[ch]) for ch, t in dials if ch in rings]
+def gaps(sent: dict[bytes, float], got: dict[bytes, float]) -> list[float]:
+    return [got[k] - sent[k] for k in sent if k in got]
 
 
 def ring_latency(pbx: Pbx, tmp: Path, calls: int) -> dict[str, list[float]]:
@@ -120,12 +152,16 @@ def ring_latency(pbx: Pbx, tmp: Path, calls: int) -> dict[str, list[float]]:
         pool.submit(upgrade, values["database_url"]).result()
         pool.submit(asyncio.run, add_managers(values["database_url"], ["101"])).result()
     live = LiveServer(Settings(_env_file=None, **values)).start()
+    deadline = time.monotonic() + 30
+    while not connected(live.port):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the service did not connect to the PBX")
+        time.sleep(0.2)
     sipp = Sipp(log_root=tmp / "sipp")
-    events: list[tuple[str, str, float]] = []
-    # Playwright's sync API runs a loop in this thread: the AMI reader has a thread of its own.
-    stop = threading.Event()
-    watcher = threading.Thread(target=asyncio.run, args=(ami_times(stop, events),))
-    watcher.start()
+    pcap = pbx.root / PCAP
+    pcap.unlink(missing_ok=True)
+    pbx.rx(f"pjsip set logger pcap /{PCAP}")  # names the file; "on" starts the logging
+    pbx.rx("pjsip set logger on")
     try:
         with sync_playwright() as driver:
             page = open_workplace(driver, live, tmp)
@@ -136,15 +172,16 @@ def ring_latency(pbx: Pbx, tmp: Path, calls: int) -> dict[str, list[float]]:
                 pbx.wait_idle()
             rings = page.evaluate("window.__rings")
     finally:
-        stop.set()
-        watcher.join(10)
+        pbx.rx("pjsip set logger off")
         sipp.stop_all()
         live.stop()
-    browser, desk = leg_times(events, "PJSIP/web101"), leg_times(events, "PJSIP/101")
+    sip = sip_times(pcap.read_bytes())
+    browser = sorted(sip["browser"].values())
+    assert len(browser) == len(rings) == calls, (len(browser), len(rings), calls)
     return {
-        "invite_to_tab": [r - d for (d, _), r in zip(browser, rings, strict=False)],
-        "invite_to_180_browser": [r - d for d, r in browser],
-        "invite_to_180_desk": [r - d for d, r in desk],
+        "invite_to_tab": [r - i for i, r in zip(browser, rings, strict=True)],
+        "invite_to_180_browser": gaps(sip["browser"], sip["browser_180"]),
+        "invite_to_180_desk": gaps(sip["desk"], sip["desk_180"]),
     }
 
 
