@@ -45,6 +45,7 @@ from callcenter.core.settings import Settings  # noqa: E402
 from callcenter.managers import service as manager_service  # noqa: E402
 from callcenter.managers.schemas import ManagerIn  # noqa: E402
 from tests.asterisk.pbx import AMI_PORT, AMI_SECRET, AMI_USERNAME, Pbx, Sipp  # noqa: E402
+from tests.asterisk.service import wait_until  # noqa: E402
 from tests.asterisk.softphone.test_softphone_browser import media_args  # noqa: E402
 from tests.asterisk.softphone.wss_register import WSS, stay_registered  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD  # noqa: E402
@@ -152,11 +153,7 @@ def ring_latency(pbx: Pbx, tmp: Path, calls: int) -> dict[str, list[float]]:
         pool.submit(upgrade, values["database_url"]).result()
         pool.submit(asyncio.run, add_managers(values["database_url"], ["101"])).result()
     live = LiveServer(Settings(_env_file=None, **values)).start()
-    deadline = time.monotonic() + 30
-    while not connected(live.port):
-        if time.monotonic() > deadline:
-            raise RuntimeError("the service did not connect to the PBX")
-        time.sleep(0.2)
+    wait_until(lambda: connected(live.port), 30)
     sipp = Sipp(log_root=tmp / "sipp")
     pcap = pbx.root / PCAP
     pcap.unlink(missing_ok=True)
@@ -234,11 +231,7 @@ def service_cpu(pbx: Pbx, tmp: Path, phones: int, seconds: float) -> tuple[float
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
-        while not connected(PORT):
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("the service did not connect to the PBX")
-            time.sleep(0.2)
+        wait_until(lambda: connected(PORT, server), 30)
         accounts = asyncio.run(written_accounts(values["database_url"]))
         quiet = asyncio.run(idle_cpu(server.pid, seconds, []))
         busy = asyncio.run(idle_cpu(server.pid, seconds, accounts))
@@ -257,7 +250,11 @@ async def written_accounts(url: str) -> list[tuple[str, str]]:
     return accounts
 
 
-def connected(port: int) -> bool:
+def connected(port: int, process: subprocess.Popen[bytes] | None = None) -> bool:
+    """Whether the service on ``port`` is connected to the PBX (its ``process``, when it is
+    one of its own, must not have exited meanwhile)."""
+    if process is not None and process.poll() is not None:
+        raise RuntimeError(f"the service exited with {process.returncode}")
     try:
         health = httpx2.get(f"http://127.0.0.1:{port}/healthz").json()
         return bool(health["pbx"]["default"]["state"] == "connected")
