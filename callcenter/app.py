@@ -50,6 +50,7 @@ from callcenter.screenpop import feature as screenpop
 from callcenter.services import Services, services_of
 from callcenter.softphone import feature as softphone
 from callcenter.tasks import feature as tasks
+from callcenter.webhooks import feature as webhooks
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "callcenter_session"
@@ -70,6 +71,7 @@ FEATURES: tuple[Feature[Services], ...] = (
     routing.feature,
     recordings.feature,
     reports.feature,
+    webhooks.feature,
     calls.feature,
     live.listening,
     softphone.feature,

@@ -30,6 +30,9 @@ from callcenter.screenpop.hub import ScreenPopHub
 from callcenter.screenpop.notifier import ScreenPopNotifier
 from callcenter.softphone.service import Softphones
 from callcenter.tasks.callbacks import CallbackTasks, callback_pops
+from callcenter.webhooks.events import call_hook
+from callcenter.webhooks.guard import AllowList
+from callcenter.webhooks.sender import Policy, WebhookSender
 from pbx_bridge.agi import FastAgiServer
 
 
@@ -48,6 +51,7 @@ class Services(CoreServices):
     reports: Reports
     report_job: RollupJob
     softphones: Softphones
+    webhooks: WebhookSender
     # The FastAGI server, once the routing feature has started it (None when it is off).
     agi: FastAgiServer | None = None
 
@@ -84,6 +88,11 @@ class Services(CoreServices):
                 maker,
                 telephony,
             ),
+            webhooks=WebhookSender(
+                maker,
+                AllowList.parse(settings.webhook_allow_list),
+                Policy(timeout=settings.webhook_timeout_seconds),
+            ),
         )
         services._wire()
         return services
@@ -97,6 +106,7 @@ class Services(CoreServices):
         self.telephony.add_listener(self.live_board.on_changes, early=True)
         self.telephony.add_listener(self.live_board.on_stored)
         self.telephony.add_listener(self.recordings)
+        self.telephony.add_store_hook(call_hook(self.settings.public_url))
         self.callbacks.listeners.append(self.live_board.on_task)
         self.callbacks.listeners.append(callback_pops(self.screenpop, self.sessionmaker))
 

@@ -9,6 +9,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -42,6 +43,22 @@ log = logging.getLogger(__name__)
 Listener = Callable[[str, Sequence[Change]], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class CallStep:
+    """A call as one batch stored it, and what it was before: enough to tell what happened
+    (it rang, it was answered, it ended) exactly once, however often a call is stored."""
+
+    call: Call
+    new: bool
+    was_answered: bool
+    was_ended: bool
+
+
+# Run inside the batch's transaction, after the calls are written (the webhooks' outbox):
+# what it adds commits with the calls, or neither does.
+StoreHook = Callable[[AsyncSession, str, list[CallStep]], Awaitable[None]]
+
+
 def line_number(raw: str | None, region: str) -> str | None:
     """A line as calls keep it: E.164 when it parses as a phone number, else as sent."""
     if not raw or not raw.strip():
@@ -69,6 +86,7 @@ class CallRecorder:
         self.listeners: list[Listener] = []
         # Told before it is stored: screen-pops, which must not wait for the write.
         self.early_listeners: list[Listener] = []
+        self.store_hooks: list[StoreHook] = []
         self._pending: asyncio.Queue[list[Change]] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self.lost_changes = 0
@@ -209,17 +227,22 @@ class CallRecorder:
                 sum(1 for call_id in latest if call_id not in existing),
             )
         )
+        steps: list[CallStep] = []
         for call_id, snap in latest.items():
             call = existing.get(call_id)
             if call is None:
                 call = Call(id=next(new_ids), pbx=self.pbx, linkedid=call_id, rang=[])
                 session.add(call)
+            before = (call.answered_at is not None, call.ended_at is not None)
             phone = phones[call_id]
             if phone != call.phone or call_id not in existing:
                 call.phone = phone
                 call.customer_id = customers.get(phone) if phone else None
             self._apply(call, snap, managers)
             call.line = line_number(snap.line, self.region) or call.line
+            steps.append(CallStep(call, call_id not in existing, *before))
+        if self.store_hooks:
+            await self._run_hooks(session, steps)
         now = utcnow()
         for (extension, softphone), state in presence.items():
             manager = managers.get(extension)
@@ -230,6 +253,17 @@ class CallRecorder:
             elif manager.device_state != state:
                 manager.device_state = state
                 manager.device_state_changed_at = now
+
+    async def _run_hooks(self, session: AsyncSession, steps: list[CallStep]) -> None:
+        """The store hooks, each in a savepoint: what a hook writes commits with the calls,
+        and a hook that fails loses its own writes (logged), never the calls."""
+        await session.flush()  # the calls first: SQLite nests a savepoint only in a begun write
+        for hook in self.store_hooks:
+            try:
+                async with session.begin_nested():
+                    await hook(session, self.pbx, steps)
+            except Exception:
+                log.exception("a call-log hook failed; the calls are stored without it")
 
     @staticmethod
     async def _customers_by_phone(session: AsyncSession, phones: set[str]) -> dict[str, int]:

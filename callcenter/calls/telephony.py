@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.calls.call_log import CallRecorder, Listener
+from callcenter.calls.call_log import CallRecorder, Listener, StoreHook
 from callcenter.calls.history import CallHistory, csv_source, table_source
 from callcenter.core.settings import AmiServer, Settings
 from pbx_bridge.ami import AmiClient, AmiConfig, AmiError
@@ -66,6 +66,7 @@ class Telephony:
         self._waiters: dict[str, asyncio.Future[OriginateResult]] = {}
         self._listeners: list[Listener] = [self._on_changes]
         self._early_listeners: list[Listener] = []
+        self._store_hooks: list[StoreHook] = []
         self._reconciling: set[asyncio.Task[None]] = set()
 
     def add_listener(self, listener: Listener, *, early: bool = False) -> None:
@@ -74,6 +75,12 @@ class Telephony:
         (self._early_listeners if early else self._listeners).append(listener)
         for link in self.links.values():
             (link.recorder.early_listeners if early else link.recorder.listeners).append(listener)
+
+    def add_store_hook(self, hook: StoreHook) -> None:
+        """Run inside every call-log transaction, on every PBX (now and later)."""
+        self._store_hooks.append(hook)
+        for link in self.links.values():
+            link.recorder.store_hooks.append(hook)
 
     async def start(self) -> None:
         for server in self.settings.ami_connections():
@@ -90,6 +97,7 @@ class Telephony:
             recorder = CallRecorder(self.sessionmaker, server.name, self.settings.default_region)
             recorder.listeners.extend(self._listeners)
             recorder.early_listeners.extend(self._early_listeners)
+            recorder.store_hooks.extend(self._store_hooks)
             pump = EventPump(client.queue, tracker, recorder)
             tasks = [client.start(), asyncio.create_task(pump.run(), name=f"pump-{server.name}")]
             self.links[server.name] = PbxLink(

@@ -1203,6 +1203,116 @@ CALL_LOG: dict[str, dict[str, str]] = {
 STRINGS.update(CALL_LOG)
 
 
+# The admin's webhook pages (callcenter/webhooks/).
+WEBHOOKS: dict[str, dict[str, str]] = {
+    "nav.webhooks": {"ru": "Вебхуки", "en": "Webhooks"},
+    "webhooks.intro": {
+        "ru": "Сервис сообщает сайту и CRM магазина о звонках, перезвонах и заказах: POST с "
+        "JSON на адрес, подписанный секретом (заголовок X-Callcenter-Signature). Доставка "
+        "повторяется 24 часа; адрес, который сутки отвечает ошибками, ставится на паузу.",
+        "en": "The service tells the shop's site and CRM of calls, callbacks and orders: a "
+        "JSON POST to the URL, signed with the secret (the X-Callcenter-Signature header). "
+        "A delivery is retried for 24 hours; a URL that fails for a day is paused.",
+    },
+    "webhooks.allow": {
+        "ru": "Кроме публичных адресов, разрешены",
+        "en": "Besides public addresses, allowed",
+    },
+    "webhooks.allow_none": {
+        "ru": "ничего (CALLCENTER_WEBHOOK_ALLOW)",
+        "en": "nothing (CALLCENTER_WEBHOOK_ALLOW)",
+    },
+    "webhooks.name": {"ru": "Название", "en": "Name"},
+    "webhooks.url": {"ru": "Адрес (URL)", "en": "URL"},
+    "webhooks.events": {"ru": "События", "en": "Events"},
+    "webhooks.event": {"ru": "Событие", "en": "Event"},
+    "webhooks.active": {"ru": "Включён", "en": "On"},
+    "webhooks.add": {"ru": "Добавить", "en": "Add"},
+    "webhooks.new": {"ru": "Новый адрес", "en": "New endpoint"},
+    "webhooks.none": {"ru": "Адресов пока нет.", "en": "No endpoints yet."},
+    "webhooks.resume": {"ru": "Снять с паузы", "en": "Resume"},
+    "webhooks.resumed": {
+        "ru": "Снято с паузы: ждущие события уходят по порядку.",
+        "en": "Resumed: the waiting events go, in order.",
+    },
+    "webhooks.new_secret": {"ru": "Новый секрет", "en": "New secret"},
+    "webhooks.confirm_secret": {
+        "ru": "Старый секрет сразу перестанет подходить. Сделать новый?",
+        "en": "The old secret stops working at once. Make a new one?",
+    },
+    "webhooks.delete": {"ru": "Удалить", "en": "Delete"},
+    "webhooks.confirm_delete": {
+        "ru": "Удалить адрес вместе с журналом его доставок?",
+        "en": "Delete the endpoint with its delivery log?",
+    },
+    "webhooks.secret_once": {
+        "ru": "Секрет показан один раз: сохраните его в настройках сайта.",
+        "en": "The secret is shown this once: keep it in the site's settings.",
+    },
+    "webhooks.secret_hint": {"ru": "секрет …{hint}", "en": "secret …{hint}"},
+    "webhooks.paused_notice": {
+        "ru": "«{name}» на паузе с {at}: адрес сутки не принимал события ({reason}). События "
+        "ждут и не теряются; исправьте адрес и снимите с паузы.",
+        "en": "“{name}” has been paused since {at}: it took no event for a day ({reason}). "
+        "Events wait and are not lost; fix the endpoint and resume it.",
+    },
+    "webhooks.state.ok": {"ru": "работает", "en": "working"},
+    "webhooks.state.off": {"ru": "выключен", "en": "switched off"},
+    "webhooks.state.paused": {"ru": "на паузе", "en": "paused"},
+    "webhooks.state.failing": {"ru": "ошибки с {at}", "en": "failing since {at}"},
+    "webhooks.log": {"ru": "Журнал доставок", "en": "Delivery log"},
+    "webhooks.log_title": {"ru": "Журнал доставок вебхуков", "en": "Webhook delivery log"},
+    "webhooks.back": {"ru": "← Вебхуки", "en": "← Webhooks"},
+    "webhooks.counts": {
+        "ru": "ждут {pending}, не доставлено {failed}",
+        "en": "{pending} waiting, {failed} failed",
+    },
+    "webhooks.last_success": {"ru": "принято в {at}", "en": "last taken {at}"},
+    "webhooks.endpoint": {"ru": "Адрес", "en": "Endpoint"},
+    "webhooks.state": {"ru": "Состояние", "en": "State"},
+    "webhooks.delivery.pending": {"ru": "ждёт отправки", "en": "waiting"},
+    "webhooks.delivery.delivered": {"ru": "доставлено", "en": "delivered"},
+    "webhooks.delivery.failed": {"ru": "не доставлено", "en": "failed"},
+    "webhooks.next_try": {"ru": "следующая попытка {at}", "en": "next try {at}"},
+    "webhooks.when": {"ru": "Когда", "en": "When"},
+    "webhooks.tries": {"ru": "Попытки", "en": "Tries"},
+    "webhooks.answer": {"ru": "Ответ", "en": "Answer"},
+    "webhooks.duration": {"ru": "Время", "en": "Time"},
+    "webhooks.details": {"ru": "Подробно", "en": "Details"},
+    "webhooks.send_again": {"ru": "Отправить ещё раз", "en": "Send again"},
+    "webhooks.sent_again": {"ru": "поставлено в отправку", "en": "queued to send"},
+    "webhooks.body": {"ru": "Что отправляется", "en": "What is sent"},
+    "webhooks.no_tries": {"ru": "Попыток ещё не было.", "en": "No tries yet."},
+    "webhooks.total": {"ru": "Доставок: {count}", "en": "Deliveries: {count}"},
+    "webhooks.no_deliveries": {"ru": "Доставок нет.", "en": "No deliveries."},
+    "webhooks.howto": {"ru": "Как проверить подпись", "en": "Checking the signature"},
+    "webhooks.howto_text": {
+        "ru": "Заголовок X-Callcenter-Signature: t=<секунды>,v1=<HMAC-SHA256 строки "
+        "\"<t>.<тело запроса>\" с секретом, hex>. Отклоняйте запросы старше 5 минут; id "
+        "события повторяется при повторной доставке — по нему отбрасывайте дубли.",
+        "en": "The X-Callcenter-Signature header: t=<seconds>,v1=<hex HMAC-SHA256 of "
+        "\"<t>.<raw body>\" with the secret>. Refuse requests older than 5 minutes; an "
+        "event's id repeats when it is delivered again: drop duplicates by it.",
+    },
+    "webhooks.event.call.ringing": {"ru": "звонок начался", "en": "a call rings"},
+    "webhooks.event.call.answered": {"ru": "на звонок ответили", "en": "a call is answered"},
+    "webhooks.event.call.ended": {"ru": "звонок завершён", "en": "a call ended"},
+    "webhooks.event.call.missed": {"ru": "пропущенный звонок", "en": "a missed call"},
+    "webhooks.event.recording.ready": {"ru": "запись готова", "en": "a recording is ready"},
+    "webhooks.event.callback.created": {"ru": "поставлен перезвон", "en": "a callback is due"},
+    "webhooks.event.callback.closed": {"ru": "перезвон выполнен", "en": "a callback is done"},
+    "webhooks.event.order.created": {
+        "ru": "заказ после звонка",
+        "en": "an order after a call",
+    },
+    "webhooks.event.dial_list.outcome": {
+        "ru": "итог звонка по списку обзвона",
+        "en": "a dial-list call's outcome",
+    },
+}
+STRINGS.update(WEBHOOKS)
+
+
 def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
     entry = STRINGS.get(key)
     if entry is None:

@@ -738,3 +738,98 @@ class ReportCallbackDelay(Base):
     manager_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
     callbacks: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WebhookEndpoint(Base):
+    """A shop's receiver of events (callcenter/webhooks/). The secret signs every delivery, so
+    it is kept as it is (a hash could not sign); it is shown once, when it is made."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(128))
+    # The event types it wants (callcenter/webhooks/outbox.py EVENT_TYPES).
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Switched off by an admin: no new deliveries are made for it.
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Paused by the service after failing for too long: deliveries wait until an admin resumes.
+    paused_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    paused_reason: Mapped[str | None] = mapped_column(String(255))
+    # The first failure since the last success (None while it answers).
+    failing_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class WebhookEvent(Base):
+    """One event, as it is sent: ``body`` is the exact JSON every delivery of it carries, so a
+    retry after a restart sends the same bytes under the same id."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    type: Mapped[str] = mapped_column(String(40), index=True)
+    # Deliveries with the same key reach each endpoint in order (one call's events).
+    key: Mapped[str] = mapped_column(String(120))
+    # What makes the event happen once ("call.answered:default:1733.5"); None: every time.
+    dedupe: Mapped[str | None] = mapped_column(String(160), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class DeliveryState(enum.StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: the outbox row the sender works through."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_webhook_deliveries_chain", "endpoint_id", "key", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(
+        ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True
+    )
+    endpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(120))
+    state: Mapped[DeliveryState] = mapped_column(
+        _enum(DeliveryState, "delivery_state"), default=DeliveryState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The first try since it was queued, resumed or sent again: retries stop a day after it.
+    first_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Due, or (while a sender holds it) the end of the sender's lease.
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class WebhookAttempt(Base):
+    """One try of a delivery and what the receiver answered: the delivery log."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(255))
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    # The start of the answer's body, for the admin reading the log.
+    response: Mapped[str | None] = mapped_column(String(500))

@@ -82,6 +82,15 @@ class Settings(BaseSettings):
     softphone_accounts: str = ""
     softphone_ws_url: str = Field(default="", pattern=r"^(wss://\S+)?$")
 
+    # Where shops and people reach this service (https://cc.shop.example), for the links
+    # webhooks carry (a recording's URL); empty: the links are paths.
+    public_url: str = Field(default="", pattern=r"^(https?://[^\s/]+(/\S*)?)?$")
+    # Webhooks go to public addresses only, and to these: addresses, networks or host names,
+    # separated by commas ("127.0.0.1, 10.0.0.0/8, crm.internal").
+    webhook_allow: str = ""
+    # How long a shop's endpoint has to answer a delivery before it is tried again later.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+
     # Signs session cookies. When empty, a random key is kept in ``<var_dir>/secret.key``.
     secret_key: SecretStr = SecretStr("")
     var_dir: Path = Path("./var")
@@ -135,6 +144,10 @@ class Settings(BaseSettings):
     @property
     def recordings_inbox_path(self) -> Path:
         return Path(self.recordings_inbox or self.recordings_pbx_prefix)
+
+    @property
+    def webhook_allow_list(self) -> list[str]:
+        return [item.strip() for item in self.webhook_allow.split(",") if item.strip()]
 
     @property
     def ami_enabled(self) -> bool:

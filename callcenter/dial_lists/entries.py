@@ -25,6 +25,7 @@ from callcenter.core.models import (
 from callcenter.dial_lists.handout import list_settings
 from callcenter.dial_lists.schemas import EntryCard, EntryOut, OutcomeIn
 from callcenter.screenpop.card import customer_card
+from callcenter.webhooks.events import dial_outcome
 from routing.dialing import Outcome, after_outcome, local_now
 
 MAX_CALLBACK_AHEAD = dt.timedelta(days=365)
@@ -106,6 +107,7 @@ async def record_outcome(
         if customer is not None:
             customer.do_not_call = True
     await refresh_call_status(session, entry)
+    await dial_outcome(session, entry, principal.id)
 
 
 async def release(principal: Principal, entry: DialListEntry) -> None:

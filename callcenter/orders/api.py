@@ -8,6 +8,7 @@ from callcenter.core.schemas import Page
 from callcenter.orders import service
 from callcenter.orders.schemas import OrderIn, OrderOut, OrderPatch, OrderQuery
 from callcenter.routing.regulars import assign_if_regular
+from callcenter.webhooks.events import order_created
 
 router = ApiRouter()
 TAG = "orders"
@@ -38,6 +39,9 @@ async def create_order(ctx: Ctx, body: OrderIn) -> OrderOut:
         ctx.audit("customer.create", "customer", order.customer_id, via="order")
     ctx.audit("order.create", "order", order.id, number=order.number, total=str(order.total))
     await _maybe_regular(ctx, order)
+    await order_created(
+        ctx.session, order, dt.timedelta(hours=ctx.settings.report_order_window_hours)
+    )
     return OrderOut.model_validate(order)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.core.models import Call, CallDirection, Recording, RecordingStatus, utcnow
 from callcenter.core.settings import Settings
+from callcenter.webhooks.events import recording_ready
 from pbx_bridge.tracker import CallEnded, Change
 from recordings.audio import MP3, AudioInfo
 from recordings.errors import RecordingError
@@ -40,8 +41,10 @@ def customer_leg(direction: str | None) -> Literal["r", "t"]:
 class DbJobStore:
     """The ingest worker's jobs, one ``recordings`` row each."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], base_url: str = "") -> None:
         self.sessionmaker = sessionmaker
+        # Where the shop reaches the service, for the recording's URL in recording.ready.
+        self.base_url = base_url
 
     @staticmethod
     def _claim(recording: Recording, job: IngestJob) -> Claim | None:
@@ -124,17 +127,24 @@ class DbJobStore:
             )
 
     async def finish(self, claim: Claim, info: AudioInfo) -> None:
-        await self._update(
-            claim,
-            status=RecordingStatus.READY,
-            error=None,
-            format=info.format,
-            duration_seconds=info.duration_seconds,
-            peaks=info.peaks,
-            size_bytes=info.size_bytes,
-            channels=info.channels,
-            ready_at=utcnow(),
-        )
+        """The recording is stored; the shop hears of it (recording.ready) in the same
+        transaction."""
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(Recording)
+                .where(Recording.public_id == claim.recording_id)
+                .values(
+                    status=RecordingStatus.READY,
+                    error=None,
+                    format=info.format,
+                    duration_seconds=info.duration_seconds,
+                    peaks=info.peaks,
+                    size_bytes=info.size_bytes,
+                    channels=info.channels,
+                    ready_at=utcnow(),
+                )
+            )
+            await recording_ready(session, claim.recording_id, self.base_url)
 
     async def fail(self, claim: Claim, error: RecordingError) -> None:
         await self._update(claim, status=RecordingStatus.FAILED, error=error.reason[:500])
@@ -178,7 +188,9 @@ class RecordingJobs:
     def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.storage = FilesystemStorage(settings.recordings_dir)
         self.mapper = InboxMapper(settings.recordings_pbx_prefix, settings.recordings_inbox_path)
-        self.worker = IngestWorker(DbJobStore(sessionmaker), self.storage, self.mapper)
+        self.worker = IngestWorker(
+            DbJobStore(sessionmaker, settings.public_url), self.storage, self.mapper
+        )
         self.index = DbRetentionIndex(sessionmaker)
         self.retention_days = settings.recordings_retention_days
         self._retention: asyncio.Task[None] | None = None

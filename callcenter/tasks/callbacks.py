@@ -28,6 +28,7 @@ from callcenter.core.i18n import DEFAULT_LANGUAGE, translate
 from callcenter.core.models import Call, CallDirection, CallStatus, Customer, Task
 from callcenter.routing.settings import load_routing_settings
 from callcenter.screenpop.hub import ScreenPopHub
+from callcenter.webhooks.events import callback_event
 from pbx_bridge.tracker import CallEnded, Change
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class CallbackTasks:
             # The moment the customer was reached, also when the call is reconciled later.
             open_task.done_at = call.answered_at or call.started_at
             _add_event(open_task, "closed", open_task.done_at, call)
+            await callback_event(session, open_task, "closed", call)
             return [(open_task, "closed")]
         missed = call.direction is CallDirection.IN and call.status in (
             CallStatus.MISSED,
@@ -94,6 +96,7 @@ class CallbackTasks:
         task = await _new_callback(session, call)
         session.add(task)
         await session.flush()
+        await callback_event(session, task, "created", call)
         return [(task, "created")]
 
 

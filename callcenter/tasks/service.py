@@ -11,6 +11,9 @@ from callcenter.core.models import Call, Customer, Manager, Task, table_of, to_u
 from callcenter.core.paging import paginate, within
 from callcenter.core.schemas import Page
 from callcenter.tasks.schemas import TaskIn, TaskOut, TaskQuery
+from callcenter.webhooks.events import callback_event
+
+CALLBACK = "callback"  # the kind tasks/callbacks.py makes
 
 
 def task_out(task: Task) -> TaskOut:
@@ -73,6 +76,9 @@ async def complete(session: AsyncSession, task: Task) -> None:
         raise Conflict(f"task {task.id} was already completed", code="already_done")
     task.done_at = utcnow()
     await session.flush()
+    if task.kind == CALLBACK:
+        call = await session.get(Call, task.call_id) if task.call_id else None
+        await callback_event(session, task, "closed", call)
 
 
 def _state(state: str) -> ColumnElement[bool]:

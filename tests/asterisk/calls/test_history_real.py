@@ -3,28 +3,20 @@ call log from Asterisk's CEL when it starts (callcenter/calls/history.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 
 from tests.asterisk.pbx import AMI_PORT, AMI_SECRET, AMI_USERNAME, ROOT, Pbx, Sipp
 from tests.asterisk.service import Service, run_service, wait_until
+from tests.serve import Serve
 
 pytestmark = pytest.mark.asterisk
 
 CEL = ROOT / "var" / "log" / "asterisk" / "cel-custom" / "callcenter.csv"
-# The console script of the environment running the tests.
-CALLCENTER = shutil.which("callcenter", path=str(Path(sys.executable).parent)) or "callcenter"
 
 
 @pytest.fixture
@@ -105,72 +97,17 @@ def _ended(service: Service, n: int) -> list[dict[str, Any]] | None:
     return calls if len(calls) >= n and recorded else None
 
 
-class Serve:
-    """``callcenter serve`` as its own process, so that it can be killed like a real one."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.tmp = tmp_path
-        self.port = _free_tcp_port()
-        self.env = {
-            **os.environ,
-            "CALLCENTER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",
-            "CALLCENTER_HTTP_BIND": f"127.0.0.1:{self.port}",
-            "CALLCENTER_VAR_DIR": str(tmp_path),
-            "CALLCENTER_AMI_PORT": str(AMI_PORT),
-            "CALLCENTER_AMI_USERNAME": AMI_USERNAME,
-            "CALLCENTER_AMI_SECRET": AMI_SECRET,
-            "CALLCENTER_AUDIOSOCKET_BIND": "",
-            "CALLCENTER_CEL_SOURCE": str(CEL),
-            "CALLCENTER_RECORDINGS_INBOX": str(ROOT / "var/spool/asterisk/monitor"),
-            "CALLCENTER_RECORDINGS_DIR": str(tmp_path / "recordings"),
-        }
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def cli(self, *args: str) -> str:
-        done = subprocess.run(
-            [CALLCENTER, *args], env=self.env, capture_output=True, timeout=60, check=True
-        )
-        return done.stdout.decode()
-
-    def start(self) -> None:
-        with (self.tmp / "serve.log").open("ab") as log:
-            self.proc = subprocess.Popen(
-                [CALLCENTER, "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
-        wait_until(lambda: self._connected(), timeout=30)
-
-    def _connected(self) -> bool:
-        try:
-            health = httpx2.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2).json()
-        except httpx2.HTTPError:
-            return False
-        return bool(health["pbx"]["default"]["state"] == "connected")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def get(self, path: str, token: str) -> Any:
-        response = httpx2.get(
-            f"http://127.0.0.1:{self.port}{path}",
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=5,
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
-
-
-def _free_tcp_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_talk_time_is_true_after_the_service_is_killed_mid_call(
     pbx: Pbx, sipp: Sipp, fresh_cel: Path, tmp_path: Path
 ) -> None:
-    serve = Serve(tmp_path)
+    serve = Serve(
+        tmp_path,
+        CALLCENTER_AMI_PORT=str(AMI_PORT),
+        CALLCENTER_AMI_USERNAME=AMI_USERNAME,
+        CALLCENTER_AMI_SECRET=AMI_SECRET,
+        CALLCENTER_CEL_SOURCE=str(CEL),
+        CALLCENTER_RECORDINGS_INBOX=str(ROOT / "var/spool/asterisk/monitor"),
+    )
     serve.cli("db", "upgrade")
     serve.cli(
         "users",
@@ -202,6 +139,4 @@ def test_talk_time_is_true_after_the_service_is_killed_mid_call(
         assert call["status"] == "answered"
         assert abs(call["talk_seconds"] - 9) <= 1, call
     finally:
-        if serve.proc is not None and serve.proc.poll() is None:
-            serve.proc.terminate()
-            serve.proc.wait(20)
+        serve.stop()

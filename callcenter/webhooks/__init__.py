@@ -1,0 +1,1 @@
+"""Webhooks: signed events to the shop's endpoints from a durable outbox in the database."""

@@ -1,0 +1,139 @@
+"""The outbox: ``emit`` writes an event, and one delivery per endpoint that wants it, in the
+caller's own transaction. What tells of a call, a callback or an order commits together with
+its event, or neither does: a crash cannot lose an event or send one for a rolled-back change.
+
+Nothing here sends anything. ``callcenter.webhooks.sender`` works through the deliveries off
+every request's and every pop's path; ``emit`` only wakes it once the transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event as orm_event
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from callcenter.core.models import (
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    table_of,
+    utcnow,
+)
+
+# Every event a shop can subscribe to, in the order the admin page lists them.
+EVENT_TYPES: tuple[str, ...] = (
+    "call.ringing",
+    "call.answered",
+    "call.ended",
+    "call.missed",
+    "recording.ready",
+    "callback.created",
+    "callback.closed",
+    "order.created",
+    "dial_list.outcome",
+)
+
+# Called after a transaction that emitted events commits (the sender's wake-up).
+_wakers: list[Callable[[], None]] = []
+_EMITTED = "webhooks_emitted"
+
+
+def on_commit(waker: Callable[[], None]) -> Callable[[], None]:
+    """Call ``waker`` after every commit that emitted an event; returns the undo."""
+    _wakers.append(waker)
+    return lambda: _wakers.remove(waker)
+
+
+@orm_event.listens_for(Session, "after_commit")
+def _wake(session: Session) -> None:
+    if session.info.pop(_EMITTED, False):
+        for waker in list(_wakers):
+            waker()
+
+
+@orm_event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_EMITTED, None)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """A stored time (naive UTC) as the events carry it: ISO 8601 with ``Z``."""
+    return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
+
+
+def envelope(event_id: str, type_: str, created_at: dt.datetime, data: dict[str, Any]) -> str:
+    """The body every delivery of an event carries (CONTRACT.md: id, type, created_at, data)."""
+    body = {"id": event_id, "type": type_, "created_at": iso(created_at), "data": data}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+async def emit(
+    session: AsyncSession,
+    type_: str,
+    data: dict[str, Any],
+    *,
+    key: str,
+    dedupe: str | None = None,
+) -> str | None:
+    """Write one event and its deliveries into ``session``'s transaction. ``key`` orders the
+    deliveries (one call's events reach an endpoint in order); ``dedupe`` makes the event
+    happen once however often its cause is seen (a call reconciled twice). Returns the
+    event's id, or None when nobody wants it or it happened already."""
+    if type_ not in EVENT_TYPES:
+        raise ValueError(f"unknown webhook event {type_!r}")
+    wanted = [
+        endpoint.id
+        for endpoint in await session.scalars(
+            select(WebhookEndpoint).where(WebhookEndpoint.is_active.is_(True))
+        )
+        if type_ in endpoint.events
+    ]
+    if not wanted:
+        return None
+    now = utcnow()
+    event_id = f"evt_{uuid.uuid4().hex}"
+    values = {
+        "id": event_id,
+        "type": type_,
+        "key": key[:120],
+        "dedupe": dedupe,
+        "body": envelope(event_id, type_, now, data),
+        "created_at": now,
+    }
+    if not await _insert_once(session, values):
+        return None
+    await session.execute(
+        insert(WebhookDelivery),
+        [
+            {"event_id": event_id, "endpoint_id": endpoint_id, "key": key[:120]}
+            for endpoint_id in wanted
+        ],
+    )
+    session.sync_session.info[_EMITTED] = True
+    return event_id
+
+
+async def _insert_once(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert the event unless its ``dedupe`` is taken: ON CONFLICT DO NOTHING on both
+    databases, so a duplicate never breaks the caller's transaction."""
+    table = table_of(WebhookEvent)
+    if values["dedupe"] is None:
+        await session.execute(insert(table).values(values))
+        return True
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = (
+        module.insert(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["dedupe"])
+        .returning(table.c.id)
+    )
+    return (await session.execute(statement)).first() is not None

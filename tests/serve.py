@@ -1,0 +1,102 @@
+"""``callcenter serve`` as its own process, so that a test can kill it like a real one
+(SIGKILL: no shutdown runs) and start it again on the same database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx2
+
+from tests.fakes.threaded_ami import wait_until
+
+# The console script of the environment running the tests.
+CALLCENTER = shutil.which("callcenter", path=str(Path(sys.executable).parent)) or "callcenter"
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Serve:
+    def __init__(self, tmp_path: Path, **env: str) -> None:
+        """A service on a fresh SQLite database in ``tmp_path``; ``env`` adds or overrides
+        its ``CALLCENTER_*`` variables."""
+        self.tmp = tmp_path
+        self.port = free_tcp_port()
+        self.env = {
+            **os.environ,
+            "CALLCENTER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",
+            "CALLCENTER_HTTP_BIND": f"127.0.0.1:{self.port}",
+            "CALLCENTER_VAR_DIR": str(tmp_path),
+            "CALLCENTER_AUDIOSOCKET_BIND": "",
+            "CALLCENTER_RECORDINGS_DIR": str(tmp_path / "recordings"),
+            **env,
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run(
+            [CALLCENTER, *args], env=self.env, capture_output=True, timeout=60, check=True
+        )
+        return done.stdout.decode()
+
+    def token(self, login: str, role: str) -> str:
+        """A new user of ``role`` and an API token of theirs."""
+        self.cli("users", "add", login, "--role", role, "--password", f"{login}-password-1")
+        return self.cli("tokens", "create", login).strip().split()[-1]
+
+    def start(self) -> None:
+        with (self.tmp / "serve.log").open("ab") as log:
+            self.proc = subprocess.Popen(
+                [CALLCENTER, "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_until(self.connected, timeout=30)
+
+    def connected(self) -> bool:
+        """Whether it answers and its PBX is connected."""
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            log = (self.tmp / "serve.log").read_text(errors="replace")[-3000:]
+            raise AssertionError(f"the service exited with {self.proc.returncode}:\n{log}")
+        try:
+            health = httpx2.get(f"{self.url}/healthz", timeout=2).json()
+        except httpx2.HTTPError:
+            return False
+        return bool(health["pbx"]["default"]["state"] == "connected")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(20)
+
+    def request(self, method: str, path: str, token: str, **kwargs: Any) -> Any:
+        response = httpx2.request(
+            method,
+            f"{self.url}{path}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5,
+            **kwargs,
+        )
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def get(self, path: str, token: str) -> Any:
+        return self.request("GET", path, token)
