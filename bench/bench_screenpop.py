@@ -142,7 +142,9 @@ async def bench_users(url: str) -> dict[str, str]:
 # --- the running service --------------------------------------------------------------------
 
 
-def start_service(url: str, ami_port: int, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_service(
+    url: str, ami_port: int, workdir: Path, **extra_env: str
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
         **os.environ,
@@ -153,6 +155,7 @@ def start_service(url: str, ami_port: int, workdir: Path) -> tuple[subprocess.Po
         "CALLCENTER_AGI_BIND": "127.0.0.1:0",
         "CALLCENTER_SECRET_KEY": "bench-secret",
         "CALLCENTER_VAR_DIR": str(workdir),
+        **extra_env,
     }
     command = [
         sys.executable,

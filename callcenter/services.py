@@ -89,7 +89,7 @@ class Services(CoreServices):
                 telephony,
             ),
             webhooks=WebhookSender(
-                maker,
+                engine,
                 AllowList.parse(settings.webhook_allow_list),
                 Policy(timeout=settings.webhook_timeout_seconds),
             ),

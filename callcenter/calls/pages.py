@@ -18,12 +18,12 @@ from callcenter.calls import service as call_service
 from callcenter.calls.schemas import CallOut, CallQuery
 from callcenter.core.api import Ctx
 from callcenter.core.listing import listing, typed_filters
-from callcenter.core.models import Manager
+from callcenter.core.models import Line, Manager
 from callcenter.core.pages import page, show
 from callcenter.core.schemas import Page
 
 # What the form shows.
-SHOWN = ("from", "until", "direction", "answered", "manager_id", "line")
+SHOWN = ("from", "until", "direction", "answered", "manager_id", "line", "source")
 # Filters a report's link sets and the form keeps as they are (shown in words above the list).
 KEPT = ("answered_by", "rang", "customer_id", "status", "ended", "internal", "has_recording",
         "min_wait", "max_wait", "weekday", "hour")  # fmt: skip
@@ -33,6 +33,17 @@ async def _managers(ctx: Ctx) -> list[Manager]:
     if not ctx.principal.sees_everything:
         return []
     return list(await ctx.session.scalars(select(Manager).order_by(Manager.name, Manager.login)))
+
+
+async def _sources(ctx: Ctx, typed: str) -> list[tuple[str, str]]:
+    """The lines' shops and ad sources, for the filter (and one typed into the address)."""
+    rows = await ctx.session.scalars(
+        select(Line.source).where(Line.source.is_not(None)).distinct().order_by(Line.source)
+    )
+    sources = [s for s in rows if s]
+    if typed and typed not in sources:
+        sources.append(typed)
+    return [(s, s) for s in sources]
 
 
 @page
@@ -51,6 +62,7 @@ async def call_log(ctx: Ctx) -> Response:
         nav="calls",
         kept=[k for k in KEPT if typed[k]],
         operators=await _managers(ctx),
+        sources=await _sources(ctx, typed["source"]),
         **found.context(),
     )
 

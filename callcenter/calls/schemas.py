@@ -46,6 +46,9 @@ class CallOut(BaseModel):
         default=None, description="inbound: the number the customer dialled, E.164 when it parses"
     )
     line_name: str | None = Field(default=None, description="the admin's name for the line")
+    line_source: str | None = Field(
+        default=None, description="the shop or ad source of the line (Яндекс Директ, Авито)"
+    )
     has_recording: bool = Field(default=False, description="a recording is ready to play")
     recording_id: str | None = Field(
         default=None, description="the call's recording (GET /recordings/{id}); a ready one first"
@@ -68,6 +71,9 @@ class CallQuery(PageQuery):
     has_recording: bool | None = None
     line: str | None = Field(
         default=None, max_length=40, description="the number dialled, in any format"
+    )
+    source: str | None = Field(
+        default=None, max_length=120, description="calls to the lines of this shop or ad source"
     )
     answered_by: int | None = Field(default=None, description="the manager who answered it")
     rang: int | None = Field(default=None, description="a manager whose phone rang for it")

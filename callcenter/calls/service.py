@@ -17,6 +17,7 @@ from callcenter.core.models import (
     CallDirection,
     CallRing,
     CallStatus,
+    Line,
     Manager,
     to_utc_naive,
 )
@@ -139,6 +140,8 @@ async def list_calls(
         query = query.where(Call.status == q.status)
     if q.line is not None:
         query = query.where(Call.line.in_({q.line.strip(), line_number(q.line, region) or ""}))
+    if q.source is not None:
+        query = query.where(Call.line.in_(select(Line.number).where(Line.source == q.source)))
     if q.has_recording is not None:
         recorded = has_ready_recording()
         query = query.where(recorded if q.has_recording else ~recorded)

@@ -65,18 +65,24 @@ async def get_line(session: AsyncSession, line_id: int) -> Line:
     return line
 
 
-async def line_names(session: AsyncSession, numbers: Iterable[str | None]) -> dict[str, str]:
+async def line_infos(
+    session: AsyncSession, numbers: Iterable[str | None]
+) -> dict[str, tuple[str, str | None]]:
+    """(name, source) of these numbers' lines, by number."""
     wanted = {n for n in numbers if n}
     if not wanted:
         return {}
-    rows = await session.execute(select(Line.number, Line.name).where(Line.number.in_(wanted)))
-    return {number: name for number, name in rows}
+    rows = await session.execute(
+        select(Line.number, Line.name, Line.source).where(Line.number.in_(wanted))
+    )
+    return {number: (name, source) for number, name, source in rows}
 
 
 @dataclass(frozen=True)
 class LineInfo:
     name: str
     group: tuple[int, ...]
+    source: str | None = None
 
 
 class LineBook:
@@ -97,7 +103,9 @@ class LineBook:
             return
         async with self.sessionmaker() as session:
             rows = await session.scalars(select(Line))
-            self._lines = {ln.number: LineInfo(ln.name, tuple(ln.group)) for ln in rows}
+            self._lines = {
+                ln.number: LineInfo(ln.name, tuple(ln.group), ln.source) for ln in rows
+            }
         self._loaded_at = time.monotonic()
 
     def get(self, number: str | None) -> LineInfo | None:

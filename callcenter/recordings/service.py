@@ -16,7 +16,7 @@ from callcenter.core.models import AuditLog, Call, Recording, RecordingStatus, u
 from callcenter.core.paging import within
 from callcenter.core.phones import InvalidPhone, normalize_phone
 from callcenter.core.schemas import Page
-from callcenter.lines.service import line_names
+from callcenter.lines.service import line_infos
 from callcenter.recordings.schemas import (
     RecordingDetail,
     RecordingOut,
@@ -175,11 +175,11 @@ async def calls_out(session: AsyncSession, calls: Sequence[Call]) -> list[CallOu
         current = chosen.get(call_id)
         if current is None or current[1] is not RecordingStatus.READY:
             chosen[call_id] = (public_id, status, error)
-    names = await line_names(session, (c.line for c in calls))
+    lines = await line_infos(session, (c.line for c in calls))
     out = []
     for call in calls:
         item = CallOut.model_validate(call)
-        item.line_name = names.get(call.line) if call.line else None
+        item.line_name, item.line_source = lines.get(call.line or "", (None, None))
         if call.id in chosen:
             public_id, status, error = chosen[call.id]
             item = item.model_copy(

@@ -247,4 +247,5 @@ class ScreenPopNotifier:
             "route": route,
             "line": line,
             "line_name": info.name if info else None,
+            "line_source": info.source if info else None,
         }

@@ -36,6 +36,10 @@ def _wake(ctx: Ctx) -> None:
     ctx.after_commit.append(services_of(ctx.request).webhooks.wake)
 
 
+def _changed(ctx: Ctx) -> None:
+    ctx.after_commit.append(services_of(ctx.request).webhooks.endpoints_changed)
+
+
 @router.route(
     "/webhooks/endpoints",
     "GET",
@@ -61,6 +65,7 @@ async def list_endpoints(ctx: Ctx) -> EndpointsOut:
 async def create_endpoint(ctx: Ctx, body: EndpointIn) -> EndpointCreated:
     endpoint = await service.create(ctx.session, body, _allow(ctx))
     ctx.audit("webhook.create", "webhook", endpoint.id, url=endpoint.url, events=endpoint.events)
+    _changed(ctx)
     out = await service.one_endpoint(ctx.session, endpoint)
     return EndpointCreated(**out.model_dump(), secret=endpoint.secret)
 
@@ -87,7 +92,7 @@ async def change_endpoint(ctx: Ctx, endpoint_id: int, body: EndpointPatch) -> En
     endpoint = await service.get_endpoint(ctx.session, endpoint_id)
     await service.change(ctx.session, endpoint, body, _allow(ctx))
     ctx.audit("webhook.update", "webhook", endpoint.id, **body.model_dump(exclude_none=True))
-    _wake(ctx)
+    _changed(ctx)
     return await service.one_endpoint(ctx.session, endpoint)
 
 
@@ -99,6 +104,7 @@ async def delete_endpoint(ctx: Ctx, endpoint_id: int) -> None:
     endpoint = await service.get_endpoint(ctx.session, endpoint_id)
     await ctx.session.delete(endpoint)
     ctx.audit("webhook.delete", "webhook", endpoint_id, url=endpoint.url)
+    _changed(ctx)
 
 
 @router.route(

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 import uuid
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event as orm_event
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -64,6 +67,55 @@ def _forget(session: Session) -> None:
     session.info.pop(_EMITTED, None)
 
 
+class EndpointMap:
+    """Which active endpoints want which event, kept fresh by the running sender (every few
+    seconds, and at once after an admin's change in this process), so that ``emit`` on the
+    hot paths (a call's store, a dial-list outcome) costs no query. Another instance's
+    change reaches it within ``max_age``; without a fresh map ``emit`` asks the database."""
+
+    def __init__(self, max_age: float = 5.0) -> None:
+        self.max_age = max_age
+        self.by_type: dict[str, list[int]] = {}
+        self.loaded_at = -1e9
+
+    @property
+    def fresh(self) -> bool:
+        return time.monotonic() - self.loaded_at < self.max_age * 3
+
+    async def load(self, session: AsyncSession) -> None:
+        self.by_type = await _endpoints_by_type(session)
+        self.loaded_at = time.monotonic()
+
+
+_maps: weakref.WeakKeyDictionary[Engine, EndpointMap] = weakref.WeakKeyDictionary()
+
+
+def endpoint_map(engine: Engine) -> EndpointMap:
+    """The map ``emit`` reads for sessions on ``engine`` (the sender keeps it fresh)."""
+    return _maps.setdefault(engine, EndpointMap())
+
+
+async def _endpoints_by_type(session: AsyncSession) -> dict[str, list[int]]:
+    by_type: dict[str, list[int]] = {}
+    endpoints = await session.scalars(
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.is_active.is_(True))
+        .order_by(WebhookEndpoint.id)
+    )
+    for endpoint in endpoints:
+        for type_ in endpoint.events:
+            by_type.setdefault(type_, []).append(endpoint.id)
+    return by_type
+
+
+async def _wanted(session: AsyncSession, type_: str) -> list[int]:
+    bind = session.get_bind()
+    known = _maps.get(bind) if isinstance(bind, Engine) else None
+    if known is not None and known.fresh:
+        return known.by_type.get(type_, [])
+    return (await _endpoints_by_type(session)).get(type_, [])
+
+
 def iso(value: dt.datetime | None) -> str | None:
     """A stored time (naive UTC) as the events carry it: ISO 8601 with ``Z``."""
     return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
@@ -89,13 +141,7 @@ async def emit(
     event's id, or None when nobody wants it or it happened already."""
     if type_ not in EVENT_TYPES:
         raise ValueError(f"unknown webhook event {type_!r}")
-    wanted = [
-        endpoint.id
-        for endpoint in await session.scalars(
-            select(WebhookEndpoint).where(WebhookEndpoint.is_active.is_(True))
-        )
-        if type_ in endpoint.events
-    ]
+    wanted = await _wanted(session, type_)
     if not wanted:
         return None
     now = utcnow()

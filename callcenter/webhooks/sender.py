@@ -26,10 +26,11 @@ from dataclasses import dataclass
 
 import aiohttp
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
 from callcenter import __version__
+from callcenter.core.db import make_sessionmaker
 from callcenter.core.models import (
     DeliveryState,
     WebhookAttempt,
@@ -84,11 +85,11 @@ class Answer:
 class WebhookSender:
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         allow: AllowList,
         policy: Policy | None = None,
     ) -> None:
-        self.sessionmaker = sessionmaker
+        self.sessionmaker = make_sessionmaker(engine)
         self.allow = allow
         self.policy = policy or Policy()
         self._wakeup = asyncio.Event()
@@ -97,11 +98,27 @@ class WebhookSender:
         self._task: asyncio.Task[None] | None = None
         self._http: aiohttp.ClientSession | None = None
         self._unhook: Callable[[], None] | None = None
+        self.endpoints = outbox.endpoint_map(engine.sync_engine)
+        self._endpoints_changed = True
         self.sent = 0
         self.failed = 0
 
     def wake(self) -> None:
         self._wakeup.set()
+
+    def endpoints_changed(self) -> None:
+        """An admin changed the endpoints: ``emit`` asks the database until they are read
+        again, which is now."""
+        self.endpoints.loaded_at = -1e9
+        self._endpoints_changed = True
+        self.wake()
+
+    async def _refresh_endpoints(self) -> None:
+        stale = time.monotonic() - self.endpoints.loaded_at >= self.endpoints.max_age
+        if self._endpoints_changed or stale:
+            self._endpoints_changed = False
+            async with self.sessionmaker() as session:
+                await self.endpoints.load(session)
 
     async def start(self) -> None:
         self._unhook = outbox.on_commit(self.wake)
@@ -112,6 +129,8 @@ class WebhookSender:
             connector=connector,
             headers={"User-Agent": f"callcenter-webhooks/{__version__}"},
         )
+        async with self.sessionmaker() as session:
+            await self.endpoints.load(session)
         self._task = asyncio.create_task(self._run(), name="webhook-sender")
 
     async def stop(self) -> None:
@@ -131,6 +150,7 @@ class WebhookSender:
         while True:
             self._wakeup.clear()
             try:
+                await self._refresh_endpoints()
                 for delivery_id in await self._claim():
                     self._inflight.add(delivery_id)
                     task = asyncio.create_task(self._deliver(delivery_id))

@@ -124,6 +124,8 @@ def shop(tmp_path: Path) -> Iterator[Shop]:
         ami_username="crm",
         ami_secret="crm-secret",
         ami_port=ami.server.port,
+        # The webhook tests' receiver listens on loopback, which the SSRF guard refuses else.
+        webhook_allow="127.0.0.1",
     )
     live = LiveServer(settings).start()
     api = httpx2.Client(base_url=live.url, timeout=30)

@@ -82,8 +82,10 @@ export function buildPop(message) {
   fill(node, "direction", S[message.direction === "out" ? "pop.outgoing" : "pop.incoming"]);
   fill(node, "phone", phone(message.phone));
   fill(node, "route", message.route ? (S[`route.${message.route}`] || message.route) : "");
+  // The line the customer dialled, by its name, and the shop or ad source it belongs to.
   const line = message.line_name || (message.line ? phone(message.line) || message.line : "");
-  fill(node, "line", line ? fmt("pop.line", { line }) : "");
+  const source = line && message.line_source ? ` · ${message.line_source}` : "";
+  fill(node, "line", line ? fmt("pop.line", { line }) + source : "");
   if (!customer) {
     const number = encodeURIComponent(message.phone || "");
     link(node, "customer_new_link", `/customers/new?phone=${number}`);

@@ -47,7 +47,11 @@ def team(shop: Shop) -> dict[str, Any]:
         },
         admin,
     )
-    shop.post("/lines", {"number": "8 495 123-45-67", "name": "Магазин на Тверской"}, admin)
+    shop.post(
+        "/lines",
+        {"number": "8 495 123-45-67", "name": "Магазин на Тверской", "source": "Авито"},
+        admin,
+    )
     return {"admin": admin, "anna": anna, "boris": boris, "customer": customer, "order": order}
 
 
@@ -99,7 +103,7 @@ def test_an_inbound_call_pops_the_card_with_the_last_order(
     expect(pop.locator('[data-slot="direction"]')).to_have_text("Входящий")
     expect(pop.locator('[data-slot="phone"]')).to_have_text("+7 916 123-45-67")
     expect(pop.locator('[data-slot="route"]')).to_have_text("личный менеджер")
-    expect(pop.locator('[data-slot="line"]')).to_have_text("на линию «Магазин на Тверской»")
+    expect(pop.locator('[data-slot="line"]')).to_have_text("на линию «Магазин на Тверской» · Авито")
     expect(pop.locator('[data-slot="name"]')).to_have_text("Иван Петров")
     expect(pop.locator('[data-slot="vip"]')).to_be_visible()
     expect(pop.locator('[data-slot="bad"]')).to_be_hidden()

@@ -236,7 +236,7 @@ def call_ids(client: TestClient, user: User, **params: Any) -> list[int]:
 def test_read_a_call(client: TestClient, team: Team, calls: dict[str, Any]) -> None:
     named = client.post(
         "/api/v1/lines",
-        json={"number": "8 (495) 123-45-67", "name": "Магазин на Тверской"},
+        json={"number": "8 (495) 123-45-67", "name": "Магазин на Тверской", "source": "Авито"},
         headers=team.admin.auth,
     )
     assert named.status_code == 201, named.text
@@ -262,6 +262,7 @@ def test_read_a_call(client: TestClient, team: Team, calls: dict[str, Any]) -> N
         "status_reason": None,
         "line": "+74951234567",
         "line_name": "Магазин на Тверской",
+        "line_source": "Авито",
         "has_recording": False,
         "recording_id": None,
         "recording_status": None,
@@ -298,6 +299,14 @@ def test_call_filters(client: TestClient, team: Team, calls: dict[str, Any]) -> 
     assert call_ids(client, sup, status="answered", manager_id=team.op2.id) == [c3, c1]
     # The line in any format the shop writes it.
     assert call_ids(client, sup, line="+7 495 123-45-67") == [c1]
+    # The calls of a shop's or campaign's lines.
+    client.post(
+        "/api/v1/lines",
+        json={"number": "+74951234567", "name": "Тверская", "source": "Яндекс Директ"},
+        headers=team.admin.auth,
+    )
+    assert call_ids(client, sup, source="Яндекс Директ") == [c1]
+    assert call_ids(client, sup, source="Авито") == []
     assert call_ids(client, sup, line="84951234567") == [c1]
     assert call_ids(client, sup, line="+74950000000") == []
     paged = client.get("/api/v1/calls?limit=2&offset=1", headers=team.admin.auth).json()

@@ -3,11 +3,13 @@ the secret shown once. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
-from callcenter.core.models import DeliveryState
+from callcenter.core.models import DeliveryState, WebhookEndpoint
 from callcenter.webhooks.outbox import emit
 from tests.integration.conftest import PASSWORD, Team, db_call, web_login
 from tests.integration.webhooks.conftest import SECRET, add_endpoint
@@ -146,3 +148,24 @@ def test_the_admin_pages_speak_both_languages(
     log = client.get("/admin/webhooks/deliveries?state=failed")
     assert log.status_code == 200
     assert client.get("/admin/webhooks/deliveries?state=bogus").status_code == 422
+
+
+@pytest.mark.parametrize(("lang", "words"), [("ru", "на паузе с"), ("en", "has been paused since")])
+def test_a_paused_endpoint_is_announced_on_the_admin_page(
+    client: TestClient, team: Team, lang: str, words: str
+) -> None:
+    endpoint = add_endpoint(client, team, URL, ["call.ended"])
+
+    async def pause(session: AsyncSession) -> None:
+        row = await session.get(WebhookEndpoint, endpoint["id"])
+        assert row is not None
+        row.paused_at = dt.datetime(2026, 12, 1, 9, 30)
+        row.failing_since = dt.datetime(2026, 11, 30, 9, 0)
+        row.paused_reason = "HTTP 502"
+
+    db_call(client, pause)
+    web_login(client, "admin", PASSWORD)
+    page = client.get(f"/admin/webhooks?lang={lang}").text
+    assert words in page and "HTTP 502" in page
+    assert "01.12.2026 12:30" in page or "01/12/2026 12:30" in page  # the shop's clock (MSK)
+    assert 'data-action="resume"' in page

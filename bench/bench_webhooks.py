@@ -1,0 +1,206 @@
+"""Webhooks under load: from a call's DialBegin leaving the fake PBX's socket to its
+``call.ringing`` reaching each of three shop endpoints (real HTTP servers on loopback), at 50
+new calls/s; and the screen-pop's latency with those three endpoints against none, in the
+same run on the same database: the difference is the outbox's cost on the pop.
+
+The service runs as in production (uvicorn, its own process), bridged over TCP to the fake AMI
+server of bench_screenpop.py, whose calls and WebSocket listeners this bench reuses. Every
+call rings, is answered and hangs up: three events per call for each endpoint (ringing,
+answered, ended), 450 deliveries a second at 50 calls/s.
+
+    .venv/bin/python bench/bench_webhooks.py                        # SQLite, 100,000 customers
+    .venv/bin/python bench/bench_webhooks.py --db sqlite,postgres --calls 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import httpx2  # noqa: E402
+import screenpop_data  # noqa: E402
+from bench_screenpop import (  # noqa: E402
+    bench_users,
+    listen,
+    percentile,
+    prepare,
+    run_calls,
+    start_service,
+    wait_connected,
+)
+
+from callcenter.core.db import make_engine, make_sessionmaker  # noqa: E402
+from callcenter.core.models import Role  # noqa: E402
+from callcenter.managers import service as manager_service  # noqa: E402
+from callcenter.managers.schemas import ManagerIn  # noqa: E402
+from tests.fakes.ami_server import FakeAmiServer  # noqa: E402
+from tests.webhook_receiver import WebhookReceiver  # noqa: E402
+
+SECRET = "whsec_bench-secret-for-three-endpoints"
+
+
+async def admin_token(url: str) -> str:
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            login = f"benchadmin{int(time.time())}"
+            body = ManagerIn(login=login, password="bench-password", role=Role.ADMIN)
+            manager = await manager_service.create(session, body)
+            _, token = await manager_service.create_token(session, manager, "bench")
+            await session.commit()
+            return token
+    finally:
+        await engine.dispose()
+
+
+def add_endpoints(address: str, token: str, receivers: list[WebhookReceiver]) -> list[int]:
+    ids = []
+    with httpx2.Client(base_url=f"http://{address}", timeout=10) as api:
+        for i, receiver in enumerate(receivers):
+            response = api.post(
+                "/api/v1/webhooks/endpoints",
+                headers={"Authorization": f"Bearer {token}"},
+                json={
+                    "name": f"bench {i}",
+                    "url": receiver.url,
+                    "events": ["call.ringing", "call.answered", "call.ended"],
+                    "secret": SECRET,
+                },
+            )
+            response.raise_for_status()
+            ids.append(int(response.json()["id"]))
+    return ids
+
+
+def remove_endpoints(address: str, token: str, ids: list[int]) -> None:
+    with httpx2.Client(base_url=f"http://{address}", timeout=10) as api:
+        for endpoint_id in ids:
+            api.delete(
+                f"/api/v1/webhooks/endpoints/{endpoint_id}",
+                headers={"Authorization": f"Bearer {token}"},
+            ).raise_for_status()
+
+
+async def one_run(
+    url: str, numbers: list[str], rate: float, warmup: int, receivers: list[WebhookReceiver]
+) -> dict[str, Any]:
+    """Pops (ms by call) and, with receivers, each ringing's delivery (ms by call and
+    endpoint), with the DialBegin's send time as the start of both."""
+    tokens = await bench_users(url)
+    admin = await admin_token(url)
+    server = await FakeAmiServer().start()
+    with tempfile.TemporaryDirectory() as tmp:
+        process, address = start_service(
+            url, server.port, Path(tmp), CALLCENTER_WEBHOOK_ALLOW="127.0.0.1"
+        )
+        try:
+            await wait_connected(address)
+            ids = add_endpoints(address, admin, receivers) if receivers else []
+            sent: dict[str, float] = {}
+            pops: dict[str, float] = {}
+            stop = asyncio.Event()
+            readies = [asyncio.Event() for _ in tokens]
+            listeners = [
+                asyncio.create_task(listen(address, token, pops, ready, stop))
+                for token, ready in zip(tokens.values(), readies, strict=True)
+            ]
+            await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 10)
+            first = int(time.time()) % 100_000 * 10_000 + (5_000 if receivers else 0)
+            await run_calls(server, numbers[:warmup], rate, first, {})
+            await run_calls(server, numbers[warmup:], rate, first + warmup, sent)
+            await _drain(receivers, 3 * (len(numbers)), timeout=60)
+            stop.set()
+            await asyncio.gather(*listeners, return_exceptions=True)
+            if ids:
+                remove_endpoints(address, admin, ids)
+        finally:
+            process.terminate()
+            process.wait(20)
+            await server.stop()
+    return {"sent": sent, "pops": pops, "deliveries": _ringing_arrivals(receivers)}
+
+
+async def _drain(receivers: list[WebhookReceiver], each: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while receivers and time.monotonic() < deadline:
+        if all(len(r.taken()) >= each for r in receivers):
+            return
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(2 if not receivers else 0)
+
+
+def _ringing_arrivals(receivers: list[WebhookReceiver]) -> list[dict[str, float]]:
+    """perf_counter-comparable arrival times of each call's ringing, per endpoint."""
+    shift = time.perf_counter() - time.time()
+    arrivals = []
+    for receiver in receivers:
+        got: dict[str, float] = {}
+        for r in receiver.taken():
+            if r.type == "call.ringing":
+                got.setdefault(str(r.body["data"]["call_id"]), r.at + shift)
+        arrivals.append(got)
+    return arrivals
+
+
+def latencies(sent: dict[str, float], arrived: dict[str, float]) -> list[float]:
+    return [(arrived[c] - t) * 1000 for c, t in sent.items() if c in arrived]
+
+
+def report(kind: str, rate: float, plain: dict[str, Any], hooked: dict[str, Any]) -> None:
+    base = latencies(plain["sent"], plain["pops"])
+    with_hooks = latencies(hooked["sent"], hooked["pops"])
+    deliveries = [ms for got in hooked["deliveries"] for ms in latencies(hooked["sent"], got)]
+    expected = len(hooked["sent"]) * len(hooked["deliveries"])
+    print(f"--- {kind}: {len(hooked['sent'])} calls at {rate:g}/s, 3 endpoints")
+    d50 = statistics.median(deliveries)
+    print(
+        f"event -> delivery (call.ringing at each endpoint): p50 {d50:7.1f}"
+        f" ms   p99 {percentile(deliveries, 99):7.1f} ms   max {max(deliveries):7.1f} ms"
+        f"   ({len(deliveries)} of {expected} delivered)"
+    )
+    b99, h99 = percentile(base, 99), percentile(with_hooks, 99)
+    print(
+        f"pop p50 / p99 without endpoints: {statistics.median(base):6.2f} / {b99:6.2f} ms;"
+        f" with 3: {statistics.median(with_hooks):6.2f} / {h99:6.2f} ms (p99 ratio {h99 / b99:.2f})"
+    )
+    print(f"pops lost: {len(plain['sent']) - len(base)} / {len(hooked['sent']) - len(with_hooks)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--db", default="sqlite", help="sqlite, postgres or both")
+    parser.add_argument("--calls", type=int, default=1000, help="measured calls")
+    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=50.0, help="new calls per second")
+    args = parser.parse_args()
+    rng = random.Random(7)
+    numbers = [
+        screenpop_data.phone_of(rng.randint(1, args.customers))
+        for _ in range(args.warmup + args.calls)
+    ]
+    for kind in args.db.split(","):
+        url = prepare(kind, args.customers, 5)
+        plain = asyncio.run(one_run(url, numbers, args.rate, args.warmup, []))
+        receivers = [WebhookReceiver(SECRET) for _ in range(3)]
+        try:
+            hooked = asyncio.run(one_run(url, numbers, args.rate, args.warmup, receivers))
+        finally:
+            for receiver in receivers:
+                receiver.close()
+        report(kind, args.rate, plain, hooked)
+
+
+if __name__ == "__main__":
+    main()
