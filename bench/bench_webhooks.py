@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import multiprocessing
 import random
 import statistics
 import sys
@@ -30,6 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx2  # noqa: E402
 import screenpop_data  # noqa: E402
+from aiohttp import web  # noqa: E402
 from bench_screenpop import (  # noqa: E402
     bench_users,
     listen,
@@ -44,10 +47,73 @@ from callcenter.core.db import make_engine, make_sessionmaker  # noqa: E402
 from callcenter.core.models import Role  # noqa: E402
 from callcenter.managers import service as manager_service  # noqa: E402
 from callcenter.managers.schemas import ManagerIn  # noqa: E402
+from callcenter.webhooks.signing import verify  # noqa: E402
 from tests.fakes.ami_server import FakeAmiServer  # noqa: E402
-from tests.webhook_receiver import WebhookReceiver  # noqa: E402
 
 SECRET = "whsec_bench-secret-for-three-endpoints"
+
+
+class Receivers:
+    """Three shops' endpoints, each a real HTTP server in a process of its own (so that their
+    work never delays this process, which times the pops): each writes what it took, with
+    the moment, into a JSON file when told to stop."""
+
+    def __init__(self, count: int, workdir: Path) -> None:
+        self.stop = multiprocessing.Event()
+        self.files = [workdir / f"receiver-{i}.json" for i in range(count)]
+        urls: multiprocessing.Queue[str] = multiprocessing.Queue()
+        self.processes = [
+            multiprocessing.Process(target=_receive, args=(urls, self.stop, f), daemon=True)
+            for f in self.files
+        ]
+        for process in self.processes:
+            process.start()
+        self.urls = [urls.get(timeout=10) for _ in self.processes]
+
+    def collect(self) -> list[dict[str, float]]:
+        """Each endpoint's arrival of each call's ringing (perf_counter's clock)."""
+        self.stop.set()
+        for process in self.processes:
+            process.join(20)
+        shift = time.perf_counter() - time.time()
+        arrivals = []
+        for path in self.files:
+            got: dict[str, float] = {}
+            for type_, call_id, at in json.loads(path.read_text()):
+                if type_ == "call.ringing":
+                    got.setdefault(call_id, at + shift)
+            arrivals.append(got)
+        return arrivals
+
+
+def _receive(urls: Any, stop: Any, path: Path) -> None:
+    asyncio.run(_serve(urls, stop, path))
+
+
+async def _serve(urls: Any, stop: Any, path: Path) -> None:
+    """A shop's endpoint as a lean one would be (aiohttp, keep-alive): it checks the
+    signature, keeps (type, call, moment) and answers 200."""
+    taken: list[tuple[str, str, float]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        raw = await request.read()
+        verify(SECRET, raw, request.headers["X-Callcenter-Signature"])
+        body = json.loads(raw)
+        taken.append((body["type"], str(body["data"]["call_id"]), time.time()))
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    urls.put(f"http://127.0.0.1:{port}/hook")
+    while not stop.is_set():
+        await asyncio.sleep(0.2)
+    path.write_text(json.dumps(taken))
+    await runner.cleanup()
 
 
 async def admin_token(url: str) -> str:
@@ -64,16 +130,16 @@ async def admin_token(url: str) -> str:
         await engine.dispose()
 
 
-def add_endpoints(address: str, token: str, receivers: list[WebhookReceiver]) -> list[int]:
+def add_endpoints(address: str, token: str, urls: list[str]) -> list[int]:
     ids = []
     with httpx2.Client(base_url=f"http://{address}", timeout=10) as api:
-        for i, receiver in enumerate(receivers):
+        for i, url in enumerate(urls):
             response = api.post(
                 "/api/v1/webhooks/endpoints",
                 headers={"Authorization": f"Bearer {token}"},
                 json={
                     "name": f"bench {i}",
-                    "url": receiver.url,
+                    "url": url,
                     "events": ["call.ringing", "call.answered", "call.ended"],
                     "secret": SECRET,
                 },
@@ -93,7 +159,7 @@ def remove_endpoints(address: str, token: str, ids: list[int]) -> None:
 
 
 async def one_run(
-    url: str, numbers: list[str], rate: float, warmup: int, receivers: list[WebhookReceiver]
+    url: str, numbers: list[str], rate: float, warmup: int, receivers: Receivers | None
 ) -> dict[str, Any]:
     """Pops (ms by call) and, with receivers, each ringing's delivery (ms by call and
     endpoint), with the DialBegin's send time as the start of both."""
@@ -106,7 +172,7 @@ async def one_run(
         )
         try:
             await wait_connected(address)
-            ids = add_endpoints(address, admin, receivers) if receivers else []
+            ids = add_endpoints(address, admin, receivers.urls) if receivers else []
             sent: dict[str, float] = {}
             pops: dict[str, float] = {}
             stop = asyncio.Event()
@@ -119,7 +185,7 @@ async def one_run(
             first = int(time.time()) % 100_000 * 10_000 + (5_000 if receivers else 0)
             await run_calls(server, numbers[:warmup], rate, first, {})
             await run_calls(server, numbers[warmup:], rate, first + warmup, sent)
-            await _drain(receivers, 3 * (len(numbers)), timeout=60)
+            await _drain(address, admin, bool(receivers), timeout=120)
             stop.set()
             await asyncio.gather(*listeners, return_exceptions=True)
             if ids:
@@ -128,29 +194,22 @@ async def one_run(
             process.terminate()
             process.wait(20)
             await server.stop()
-    return {"sent": sent, "pops": pops, "deliveries": _ringing_arrivals(receivers)}
+    deliveries = receivers.collect() if receivers else []
+    return {"sent": sent, "pops": pops, "deliveries": deliveries}
 
 
-async def _drain(receivers: list[WebhookReceiver], each: int, timeout: float) -> None:
+async def _drain(address: str, token: str, hooked: bool, timeout: float) -> None:
+    """Until the outbox is empty (every call's events delivered), or the time-out."""
+    await asyncio.sleep(2)  # the last calls' hang-ups, and their pops
     deadline = time.monotonic() + timeout
-    while receivers and time.monotonic() < deadline:
-        if all(len(r.taken()) >= each for r in receivers):
-            return
-        await asyncio.sleep(0.2)
-    await asyncio.sleep(2 if not receivers else 0)
-
-
-def _ringing_arrivals(receivers: list[WebhookReceiver]) -> list[dict[str, float]]:
-    """perf_counter-comparable arrival times of each call's ringing, per endpoint."""
-    shift = time.perf_counter() - time.time()
-    arrivals = []
-    for receiver in receivers:
-        got: dict[str, float] = {}
-        for r in receiver.taken():
-            if r.type == "call.ringing":
-                got.setdefault(str(r.body["data"]["call_id"]), r.at + shift)
-        arrivals.append(got)
-    return arrivals
+    async with httpx2.AsyncClient(base_url=f"http://{address}", timeout=10) as api:
+        while hooked and time.monotonic() < deadline:
+            answer = await api.get(
+                "/api/v1/webhooks/endpoints", headers={"Authorization": f"Bearer {token}"}
+            )
+            if not any(e["pending"] for e in answer.json()["items"]):
+                return
+            await asyncio.sleep(0.5)
 
 
 def latencies(sent: dict[str, float], arrived: dict[str, float]) -> list[float]:
@@ -192,13 +251,10 @@ def main() -> None:
     ]
     for kind in args.db.split(","):
         url = prepare(kind, args.customers, 5)
-        plain = asyncio.run(one_run(url, numbers, args.rate, args.warmup, []))
-        receivers = [WebhookReceiver(SECRET) for _ in range(3)]
-        try:
+        plain = asyncio.run(one_run(url, numbers, args.rate, args.warmup, None))
+        with tempfile.TemporaryDirectory() as tmp:
+            receivers = Receivers(3, Path(tmp))
             hooked = asyncio.run(one_run(url, numbers, args.rate, args.warmup, receivers))
-        finally:
-            for receiver in receivers:
-                receiver.close()
         report(kind, args.rate, plain, hooked)
 
 

@@ -31,8 +31,7 @@ from callcenter.screenpop.notifier import ScreenPopNotifier
 from callcenter.softphone.service import Softphones
 from callcenter.tasks.callbacks import CallbackTasks, callback_pops
 from callcenter.webhooks.events import call_hook
-from callcenter.webhooks.guard import AllowList
-from callcenter.webhooks.sender import Policy, WebhookSender
+from callcenter.webhooks.relay import WebhookRelay
 from pbx_bridge.agi import FastAgiServer
 
 
@@ -51,7 +50,7 @@ class Services(CoreServices):
     reports: Reports
     report_job: RollupJob
     softphones: Softphones
-    webhooks: WebhookSender
+    webhooks: WebhookRelay
     # The FastAGI server, once the routing feature has started it (None when it is off).
     agi: FastAgiServer | None = None
 
@@ -88,11 +87,7 @@ class Services(CoreServices):
                 maker,
                 telephony,
             ),
-            webhooks=WebhookSender(
-                engine,
-                AllowList.parse(settings.webhook_allow_list),
-                Policy(timeout=settings.webhook_timeout_seconds),
-            ),
+            webhooks=WebhookRelay(settings, engine),
         )
         services._wire()
         return services

@@ -88,8 +88,12 @@ class Settings(BaseSettings):
     # Webhooks go to public addresses only, and to these: addresses, networks or host names,
     # separated by commas ("127.0.0.1, 10.0.0.0/8, crm.internal").
     webhook_allow: str = ""
-    # How long a shop's endpoint has to answer a delivery before it is tried again later.
+    # How long a shop's endpoint has to answer a delivery before it is tried again later; the
+    # first retry (doubling up to an hour); how long a delivery is retried, and an endpoint
+    # failing without a success that long is paused.
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_retry_seconds: float = Field(default=10.0, gt=0, le=3600)
+    webhook_give_up_hours: float = Field(default=24.0, gt=0, le=24 * 30)
 
     # Signs session cookies. When empty, a random key is kept in ``<var_dir>/secret.key``.
     secret_key: SecretStr = SecretStr("")

@@ -9,18 +9,18 @@ import pytest
 from starlette.testclient import TestClient
 
 from callcenter.core.settings import Settings
-from callcenter.webhooks.sender import Policy
 from tests.integration.conftest import Team
 from tests.webhook_receiver import WebhookReceiver
 
 SECRET = "whsec_test-secret-for-the-receiver"
-# Retries in a tenth of a second instead of ten: the same code, a test's patience.
-FAST = Policy(timeout=1.0, first_retry=0.1, max_retry=0.5, poll=0.1)
+# Retries in a tenth of a second instead of ten, a second to answer: the same code (the
+# sender's own process), a test's patience.
+FAST = {"webhook_allow": "127.0.0.1", "webhook_retry_seconds": 0.1, "webhook_timeout_seconds": 1.0}
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"webhook_allow": "127.0.0.1"})
+    return settings.model_copy(update=FAST)
 
 
 @pytest.fixture
@@ -35,11 +35,6 @@ def receiver() -> Iterator[WebhookReceiver]:
     server = WebhookReceiver(SECRET)
     yield server
     server.close()
-
-
-def fast(client: TestClient, policy: Policy = FAST) -> None:
-    app: Any = client.app
-    app.state.services.webhooks.policy = policy
 
 
 def add_endpoint(
