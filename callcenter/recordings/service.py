@@ -35,9 +35,8 @@ def may_read(principal: Principal, call: Call) -> bool:
     return principal.sees_everything or call.manager_id == principal.id
 
 
-async def get_visible(
-    session: AsyncSession, principal: Principal, public_id: str
-) -> tuple[Recording, Call]:
+async def with_call(session: AsyncSession, public_id: str) -> tuple[Recording, Call] | None:
+    """A recording and its call, by the recording's public id."""
     row = (
         await session.execute(
             select(Recording, Call)
@@ -45,9 +44,16 @@ async def get_visible(
             .where(Recording.public_id == public_id)
         )
     ).first()
-    if row is None:
+    return None if row is None else (row[0], row[1])
+
+
+async def get_visible(
+    session: AsyncSession, principal: Principal, public_id: str
+) -> tuple[Recording, Call]:
+    found = await with_call(session, public_id)
+    if found is None:
         raise NotFound(f"no recording {public_id}")
-    recording, call = row
+    recording, call = found
     if not may_read(principal, call):
         raise Forbidden("only supervisors and the manager who took the call may hear it")
     return recording, call

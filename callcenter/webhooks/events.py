@@ -35,6 +35,7 @@ from callcenter.core.models import (
     RecordingStatus,
     Task,
 )
+from callcenter.recordings.service import with_call
 from callcenter.webhooks.outbox import emit, iso
 
 MISSED = (CallStatus.MISSED, CallStatus.BUSY)
@@ -145,16 +146,10 @@ async def _ready_recordings(session: AsyncSession, call_ids: list[int]) -> dict[
 
 
 async def recording_ready(session: AsyncSession, public_id: str, base_url: str) -> None:
-    row = (
-        await session.execute(
-            select(Recording, Call)
-            .join(Call, Call.id == Recording.call_id)
-            .where(Recording.public_id == public_id)
-        )
-    ).first()
-    if row is None:
+    found = await with_call(session, public_id)
+    if found is None:
         return
-    recording, call = row
+    recording, call = found
     await emit(
         session,
         "recording.ready",

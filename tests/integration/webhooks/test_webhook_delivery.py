@@ -63,6 +63,23 @@ def nobody_answers() -> list[Any]:
     ]
 
 
+def line_and_customer(client: TestClient, team: Team, source: str) -> dict[str, Any]:
+    """The line Тверская of ``source``, and a customer who calls from CUSTOMER."""
+    line = client.post(
+        "/api/v1/lines",
+        json={"number": LINE, "name": "Тверская", "source": source},
+        headers=team.admin.auth,
+    )
+    assert line.status_code == 201, line.text
+    return dict(
+        client.post(
+            "/api/v1/customers",
+            json={"name": "Иван", "phones": [CUSTOMER]},
+            headers=team.admin.auth,
+        ).json()
+    )
+
+
 def deliveries(client: TestClient, team: Team, **params: Any) -> list[dict[str, Any]]:
     response = client.get("/api/v1/webhooks/deliveries", params=params, headers=team.admin.auth)
     assert response.status_code == 200, response.text
@@ -73,14 +90,7 @@ def test_a_call_reaches_the_shop_signed_and_in_order(
     bridged: TestClient, ami: ThreadedAmi, team: Team, receiver: WebhookReceiver
 ) -> None:
     add_endpoint(bridged, team, receiver.url, CALL_EVENTS)
-    bridged.post(
-        "/api/v1/lines",
-        json={"number": LINE, "name": "Тверская", "source": "Яндекс Директ"},
-        headers=team.admin.auth,
-    )
-    customer = bridged.post(
-        "/api/v1/customers", json={"name": "Иван", "phones": [CUSTOMER]}, headers=team.admin.auth
-    ).json()
+    customer = line_and_customer(bridged, team, "Яндекс Директ")
     ami.push(*ring(), *talk_and_hang_up())
     wait_until(lambda: len(receiver.taken()) >= 3, timeout=10)
     taken = receiver.taken()
@@ -239,14 +249,7 @@ def test_an_order_after_a_call_and_the_callback_a_call_closed(
     bridged: TestClient, ami: ThreadedAmi, team: Team, receiver: WebhookReceiver
 ) -> None:
     add_endpoint(bridged, team, receiver.url, ["order.created", "callback.closed"])
-    bridged.post(
-        "/api/v1/lines",
-        json={"number": LINE, "name": "Тверская", "source": "Авито"},
-        headers=team.admin.auth,
-    )
-    customer = bridged.post(
-        "/api/v1/customers", json={"name": "Иван", "phones": [CUSTOMER]}, headers=team.admin.auth
-    ).json()
+    customer = line_and_customer(bridged, team, "Авито")
     other = bridged.post(
         "/api/v1/customers", json={"name": "Пётр", "phones": ["+79160000001"]},
         headers=team.admin.auth,
