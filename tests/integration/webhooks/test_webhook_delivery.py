@@ -4,6 +4,8 @@ at connect time, and the events of callbacks and orders. On SQLite and PostgreSQ
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -273,3 +275,22 @@ def test_an_order_after_a_call_and_the_callback_a_call_closed(
     assert (order["call_id"], order["line_source"]) == ("1790000100.3", "Авито")
     assert order["call_manager_id"] == team.op1.id
     assert receiver.types().count("order.created") == 1
+
+
+def test_the_sender_process_comes_back_after_it_is_killed(
+    bridged: TestClient, ami: ThreadedAmi, team: Team, receiver: WebhookReceiver
+) -> None:
+    add_endpoint(bridged, team, receiver.url, ["call.ringing"])
+    ami.push(*ring())
+    wait_until(lambda: receiver.taken(), timeout=10)
+    relay = bridged.app.state.services.webhooks  # type: ignore[attr-defined]
+    first = relay.process.pid
+    os.kill(first, signal.SIGKILL)
+    second = ("PJSIP/anonymous-00000003", "1790000100.3", "1790000100.3")
+    desk = ("PJSIP/101-00000004", "1790000100.4", "1790000100.3")
+    ami.push(*ring(second, desk))
+    calls = lambda: list(dict.fromkeys(r.body["data"]["call_id"] for r in receiver.taken()))  # noqa: E731
+    wait_until(lambda: len(calls()) >= 2, timeout=20)
+    # The first may come twice (killed before it wrote the answer down): at least once.
+    assert calls() == ["1790000000.1", "1790000100.3"]
+    assert relay.process.pid != first
