@@ -36,7 +36,7 @@ from callcenter.core.models import (
     Task,
 )
 from callcenter.recordings.service import with_call
-from callcenter.webhooks.outbox import emit, iso
+from callcenter.webhooks.outbox import Event, emit, emit_many, iso
 
 MISSED = (CallStatus.MISSED, CallStatus.BUSY)
 
@@ -114,6 +114,7 @@ def call_hook(base_url: str) -> StoreHook:
         extensions = await _extensions(session, {c.manager_id for c, _ in wanted if c.manager_id})
         ended = [c.id for c, types in wanted if "call.ended" in types]
         recordings = await _ready_recordings(session, ended)
+        events: list[Event] = []
         for call, types in wanted:
             recording = recordings.get(call.id)
             data = call_data(
@@ -122,14 +123,9 @@ def call_hook(base_url: str) -> StoreHook:
                 extensions.get(call.manager_id or 0),
                 recording_url(base_url, recording) if recording else None,
             )
-            for type_ in types:
-                await emit(
-                    session,
-                    type_,
-                    data,
-                    key=f"call:{pbx}:{call.linkedid}",
-                    dedupe=f"{type_}:{pbx}:{call.linkedid}",
-                )
+            key = f"call:{pbx}:{call.linkedid}"
+            events.extend(Event(t, data, key, f"{t}:{pbx}:{call.linkedid}") for t in types)
+        await emit_many(session, events)
 
     return hook
 

@@ -14,6 +14,7 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event as orm_event
@@ -127,6 +128,18 @@ def envelope(event_id: str, type_: str, created_at: dt.datetime, data: dict[str,
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+@dataclass(frozen=True)
+class Event:
+    """One event to emit: its type and data; ``key`` orders deliveries (one call's events
+    reach an endpoint in order); ``dedupe`` makes it happen once however often its cause is
+    seen (a call reconciled twice)."""
+
+    type: str
+    data: dict[str, Any]
+    key: str
+    dedupe: str | None = None
+
+
 async def emit(
     session: AsyncSession,
     type_: str,
@@ -135,51 +148,62 @@ async def emit(
     key: str,
     dedupe: str | None = None,
 ) -> str | None:
-    """Write one event and its deliveries into ``session``'s transaction. ``key`` orders the
-    deliveries (one call's events reach an endpoint in order); ``dedupe`` makes the event
-    happen once however often its cause is seen (a call reconciled twice). Returns the
+    """Write one event and its deliveries into ``session``'s transaction. Returns the
     event's id, or None when nobody wants it or it happened already."""
-    if type_ not in EVENT_TYPES:
-        raise ValueError(f"unknown webhook event {type_!r}")
-    wanted = await _wanted(session, type_)
-    if not wanted:
-        return None
+    ids = await emit_many(session, [Event(type_, data, key, dedupe)])
+    return ids[0] if ids else None
+
+
+async def emit_many(session: AsyncSession, events: list[Event]) -> list[str]:
+    """Write these events, and a delivery for each endpoint that wants one, in two
+    statements: the call log emits a batch's events at once. Returns the ids written
+    (not those nobody wants, nor those that happened already)."""
+    for event in events:
+        if event.type not in EVENT_TYPES:
+            raise ValueError(f"unknown webhook event {event.type!r}")
     now = utcnow()
-    event_id = f"evt_{uuid.uuid4().hex}"
-    values = {
-        "id": event_id,
-        "type": type_,
-        "key": key[:120],
-        "dedupe": dedupe,
-        "body": envelope(event_id, type_, now, data),
-        "created_at": now,
-    }
-    if not await _insert_once(session, values):
-        return None
-    await session.execute(
-        insert(WebhookDelivery),
-        [
-            {"event_id": event_id, "endpoint_id": endpoint_id, "key": key[:120]}
-            for endpoint_id in wanted
-        ],
-    )
-    session.sync_session.info[_EMITTED] = True
-    return event_id
+    rows: list[dict[str, Any]] = []
+    wanted: dict[str, list[int]] = {}
+    for event in events:
+        endpoints = await _wanted(session, event.type)
+        if not endpoints:
+            continue
+        event_id = f"evt_{uuid.uuid4().hex}"
+        wanted[event_id] = endpoints
+        rows.append(
+            {
+                "id": event_id,
+                "type": event.type,
+                "key": event.key[:120],
+                "dedupe": event.dedupe,
+                "body": envelope(event_id, event.type, now, event.data),
+                "created_at": now,
+            }
+        )
+    written = await _insert_new(session, rows) if rows else []
+    deliveries = [
+        {"event_id": row["id"], "endpoint_id": endpoint_id, "key": row["key"]}
+        for row in rows
+        if row["id"] in written
+        for endpoint_id in wanted[row["id"]]
+    ]
+    if deliveries:
+        await session.execute(insert(WebhookDelivery), deliveries)
+        session.sync_session.info[_EMITTED] = True
+    return [row["id"] for row in rows if row["id"] in written]
 
 
-async def _insert_once(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert the event unless its ``dedupe`` is taken: ON CONFLICT DO NOTHING on both
-    databases, so a duplicate never breaks the caller's transaction."""
+async def _insert_new(session: AsyncSession, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert the events whose ``dedupe`` is not taken, in one statement (ON CONFLICT DO
+    NOTHING on both databases, so a duplicate never breaks the caller's transaction);
+    returns the ids inserted."""
     table = table_of(WebhookEvent)
-    if values["dedupe"] is None:
-        await session.execute(insert(table).values(values))
-        return True
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     statement = (
         module.insert(table)
-        .values(values)
+        .values(rows)
         .on_conflict_do_nothing(index_elements=["dedupe"])
         .returning(table.c.id)
     )
-    return (await session.execute(statement)).first() is not None
+    return set(await session.scalars(statement))
