@@ -29,12 +29,26 @@ class TaskIn(Strict):
 class TaskEvent(BaseModel):
     """Something that happened to a task, for the pages to put into words."""
 
-    what: Literal["missed", "missed_again", "closed"] = Field(
+    what: Literal["missed", "missed_again", "closed", "website", "ring_failed"] = Field(
         description="missed: the missed call that made this callback; missed_again: another "
-        "one while it was open; closed: an answered call with the number closed it"
+        "one while it was open; closed: an answered call with the number closed it; website: "
+        "the customer asked on the shop's website to be called back; ring_failed: the "
+        "manager's phone rung for that request did not connect"
     )
-    at: dt.datetime = Field(description="when (UTC): the call's start, or the closing")
-    call_id: int | None = Field(description="the call in the call log, when known")
+    at: dt.datetime = Field(description="when (UTC): the call's start, the request, the closing")
+    call_id: int | None = Field(default=None, description="the call in the call log, when known")
+    order: str | None = Field(
+        default=None, description="website: the order number the visitor gave (an existing one)"
+    )
+    order_matches: bool | None = Field(
+        default=None,
+        description="website: whether that order is the customer's with this phone; false: "
+        "a stranger may have typed it, so its details are not for reading out",
+    )
+    name: str | None = Field(default=None, description="website: the name the visitor gave")
+    manager_id: int | None = Field(
+        default=None, description="ring_failed: the manager whose phone was rung"
+    )
 
 
 class TaskOut(BaseModel):
