@@ -30,6 +30,7 @@ from callcenter.screenpop.hub import ScreenPopHub
 from callcenter.screenpop.notifier import ScreenPopNotifier
 from callcenter.softphone.service import Softphones
 from callcenter.tasks.callbacks import CallbackTasks, callback_pops
+from callcenter.web_callback.service import WebCallbacks
 from callcenter.webhooks.events import call_hook
 from callcenter.webhooks.guard import AllowList
 from callcenter.webhooks.sender import Policy, WebhookSender
@@ -52,6 +53,7 @@ class Services(CoreServices):
     report_job: RollupJob
     softphones: Softphones
     webhooks: WebhookSender
+    web_callbacks: WebCallbacks
     # The FastAGI server, once the routing feature has started it (None when it is off).
     agi: FastAgiServer | None = None
 
@@ -63,6 +65,7 @@ class Services(CoreServices):
         hub = ScreenPopHub()
         region = settings.default_region
         lines = LineBook(maker)
+        callbacks = CallbackTasks(maker)
         rollups = ReportRollups(
             maker, settings.zone, dt.timedelta(hours=settings.report_order_window_hours)
         )
@@ -72,7 +75,7 @@ class Services(CoreServices):
             sessionmaker=maker,
             login_limiter=LoginRateLimiter(settings.login_attempts_per_minute),
             telephony=telephony,
-            callbacks=CallbackTasks(maker),
+            callbacks=callbacks,
             dial_lists=DialListJobs(maker),
             screenpop=hub,
             screenpop_notifier=ScreenPopNotifier(hub, maker, region, lines=lines),
@@ -93,6 +96,7 @@ class Services(CoreServices):
                 AllowList.parse(settings.webhook_allow_list),
                 Policy(timeout=settings.webhook_timeout_seconds),
             ),
+            web_callbacks=WebCallbacks(settings, maker, telephony, callbacks),
         )
         services._wire()
         return services
