@@ -122,6 +122,7 @@
   // The server's words: the answer in place of the form, or each field's error beside it.
   function show(ui, node, response, payload, S) {
     ui.button.disabled = false;
+    ui.status.textContent = "";
     if (response.status === 202 && payload && payload.message) {
       const done = el("p", "done", payload.message);
       done.setAttribute("role", "status");
