@@ -326,9 +326,8 @@ class WebCallbacks:
             personal = customer.manager_id if customer else None
             task.assignee_id = personal
             task.group_name = None if personal else DEFAULT_GROUP
-            add_event(
-                task, {"what": "ring_failed", "at": _stamp(utcnow()), "manager_id": manager_id}
-            )
+            event = {"what": "ring_failed", "at": _stamp(utcnow()), "call_id": None}
+            add_event(task, {**event, "manager_id": manager_id})
             await session.commit()
         await self.callbacks.notify([(task, "returned")])
 

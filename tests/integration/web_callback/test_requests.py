@@ -46,7 +46,7 @@ def test_a_request_makes_one_open_callback_for_the_number(client: TestClient, te
     assert (task["assignee_id"], task["group_name"]) == (None, "default")
     assert task["title"] == "Перезвонить: Анна"
     [event] = task["events"]
-    assert (event["what"], event["name"], event["order"]) == ("website", "Анна", None)
+    assert event == {"what": "website", "at": event["at"], "call_id": None, "name": "Анна"}
     assert dt.datetime.fromisoformat(task["deadline"]) > dt.datetime.fromisoformat(
         task["created_at"]
     )
