@@ -184,7 +184,9 @@ async def widget_form(request: Request) -> Response:
         return refusal(_origin_refused(), lang, {"Vary": "Origin"})
     strings = {key: translate(f"web_callback.{key}", lang) for key in WIDGET_STRINGS}
     body = WidgetForm(lang=lang, strings=strings).model_dump()
-    return JSONResponse(body, headers={**headers, "Cache-Control": "public, max-age=300"})
+    # Cached by the visitor's browser a while; the words follow the origin and the language.
+    cache = {"Cache-Control": "public, max-age=300", "Vary": "Origin, Accept-Language"}
+    return JSONResponse(body, headers={**headers, **cache})
 
 
 def preflight(request: Request, headers: dict[str, str] | None, method: str) -> Response:

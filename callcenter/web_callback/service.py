@@ -388,8 +388,9 @@ async def _open_callback(session: AsyncSession, phone: str) -> Task | None:
 
 def _new_task(visitor: Visitor, customer: Customer | None, due: dt.datetime) -> Task:
     """A callback as a missed call makes one: the customer's personal manager's, or the
-    default group's; the caller of ``_record`` gives it to a free manager."""
-    who = customer.name if customer else (visitor.name or visitor.phone)
+    default group's; the caller of ``_record`` gives it to a free manager. Titled by the
+    customer's name or the number: a name a visitor typed is in its event, as theirs."""
+    who = customer.name if customer else visitor.phone
     personal = customer.manager_id if customer else None
     return Task(
         title=translate("task.callback_title", DEFAULT_LANGUAGE, who=who)[:255],

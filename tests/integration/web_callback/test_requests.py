@@ -44,7 +44,7 @@ def test_a_request_makes_one_open_callback_for_the_number(client: TestClient, te
     [task] = callbacks(client, team)
     assert (task["phone"], task["kind"], task["customer_id"]) == (VISITOR, "callback", None)
     assert (task["assignee_id"], task["group_name"]) == (None, "default")
-    assert task["title"] == "Перезвонить: Анна"
+    assert task["title"] == "Перезвонить: +79031112233"  # the name is the visitor's word
     [event] = task["events"]
     assert event == {"what": "website", "at": event["at"], "call_id": None, "name": "Анна"}
     assert dt.datetime.fromisoformat(task["deadline"]) > dt.datetime.fromisoformat(
