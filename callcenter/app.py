@@ -50,13 +50,15 @@ from callcenter.screenpop import feature as screenpop
 from callcenter.services import Services, services_of
 from callcenter.softphone import feature as softphone
 from callcenter.tasks import feature as tasks
+from callcenter.web_callback import feature as web_callback
 from callcenter.webhooks import feature as webhooks
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "callcenter_session"
 
 # Started in this order, stopped in the reverse one. Everything that hears of calls starts
-# before the PBXs connect (calls); listening sessions need the PBX, so they start after it.
+# before the PBXs connect (calls); listening sessions need the PBX, so they start after it, and
+# the website's callbacks stop placing calls before the PBXs go.
 FEATURES: tuple[Feature[Services], ...] = (
     managers.feature,
     customers.feature,
@@ -75,6 +77,7 @@ FEATURES: tuple[Feature[Services], ...] = (
     calls.feature,
     live.listening,
     softphone.feature,
+    web_callback.feature,
 )
 
 

@@ -30,6 +30,7 @@ from callcenter.screenpop.hub import ScreenPopHub
 from callcenter.screenpop.notifier import ScreenPopNotifier
 from callcenter.softphone.service import Softphones
 from callcenter.tasks.callbacks import CallbackTasks, callback_pops
+from callcenter.web_callback.service import WebCallbacks
 from callcenter.webhooks.events import call_hook
 from callcenter.webhooks.relay import WebhookRelay
 from pbx_bridge.agi import FastAgiServer
@@ -51,6 +52,7 @@ class Services(CoreServices):
     report_job: RollupJob
     softphones: Softphones
     webhooks: WebhookRelay
+    web_callbacks: WebCallbacks
     # The FastAGI server, once the routing feature has started it (None when it is off).
     agi: FastAgiServer | None = None
 
@@ -62,6 +64,7 @@ class Services(CoreServices):
         hub = ScreenPopHub()
         region = settings.default_region
         lines = LineBook(maker)
+        callbacks = CallbackTasks(maker)
         rollups = ReportRollups(
             maker, settings.zone, dt.timedelta(hours=settings.report_order_window_hours)
         )
@@ -71,7 +74,7 @@ class Services(CoreServices):
             sessionmaker=maker,
             login_limiter=LoginRateLimiter(settings.login_attempts_per_minute),
             telephony=telephony,
-            callbacks=CallbackTasks(maker),
+            callbacks=callbacks,
             dial_lists=DialListJobs(maker),
             screenpop=hub,
             screenpop_notifier=ScreenPopNotifier(hub, maker, region, lines=lines),
@@ -88,6 +91,7 @@ class Services(CoreServices):
                 telephony,
             ),
             webhooks=WebhookRelay(settings, engine),
+            web_callbacks=WebCallbacks(settings, maker, telephony, callbacks),
         )
         services._wire()
         return services

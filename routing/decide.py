@@ -190,6 +190,23 @@ def decide_route(
     return route if route is not None else fallback(caller.customer_id)
 
 
+def callback_manager(
+    personal_manager_id: int | None,
+    group: Iterable[int],
+    managers: Mapping[int, ManagerState],
+) -> int | None:
+    """Who rings first for a callback a customer asked for (the shop's website): their personal
+    manager when they can take a call now, else the least recently offered of ``group`` who
+    can (an empty group is every active manager with an extension, as for inbound calls);
+    None when nobody can."""
+    personal = managers.get(personal_manager_id) if personal_manager_id is not None else None
+    if personal is not None and personal.can_take_a_call:
+        return personal.id
+    ids = tuple(group) or tuple(m.id for m in managers.values() if m.extension and m.active)
+    found = _available(ids, managers)
+    return found[0].id if found else None
+
+
 def choose_personal_manager(
     completed_orders: int,
     threshold: int,

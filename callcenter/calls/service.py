@@ -189,6 +189,23 @@ async def originate(
         phone = normalize_phone(body.phone, region)
     except InvalidPhone as exc:
         raise Invalid("phone", str(exc)) from None
+    return await place_call(session, telephony, manager, phone, body.ring)
+
+
+async def place_call(
+    session: AsyncSession,
+    telephony: Telephony,
+    manager: Manager,
+    phone: str,
+    ring: str | None = None,
+) -> OriginateOut:
+    """Click-to-call once who and whom are settled (``manager`` has an extension, ``phone`` is
+    E.164): the manager's phone rings (``ring``: "browser", "desk", or None for the browser when
+    it is registered), and when they answer the PBX dials the customer. Also how a callback
+    asked for on the shop's website is placed (``callcenter.web_callback``). Commits
+    ``session`` first: no database connection is held while a phone rings."""
+    if not manager.extension:
+        raise Invalid("manager_id", f"{manager.login} has no extension to ring")
     customer = await find_by_phone(session, phone)
     customer_id = customer.id if customer else None
     digits = phone.lstrip("+")
@@ -196,7 +213,7 @@ async def originate(
     # Do not hold a database connection while a phone rings.
     await session.commit()
     variables = {"CRM_CUSTOMER_ID": str(customer_id or ""), "CRM_MANAGER_ID": str(manager.id)}
-    device = _first_phone(manager, body.ring)
+    device = _first_phone(manager, ring)
     if device is not None:
         variables[AUTO_ANSWER_HEADER] = AUTO_ANSWER
     try:

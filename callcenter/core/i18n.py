@@ -1311,6 +1311,148 @@ WEBHOOKS: dict[str, dict[str, str]] = {
     },
 }
 STRINGS.update(WEBHOOKS)
+# "Call me back" on the shop's website (callcenter/web_callback/): the widget's form (it asks
+# for these over the public API: it cannot read the workplace's page data), the answers and
+# errors a visitor reads, the shop's working hours on the routing page, and what a callback
+# from the website says on the task pages and in the operators' pop.
+WEB_CALLBACK: dict[str, dict[str, str]] = {
+    "web_callback.title": {"ru": "Перезвоним вам", "en": "We'll call you back"},
+    "web_callback.phone": {"ru": "Ваш телефон", "en": "Your phone number"},
+    "web_callback.order": {"ru": "Номер заказа, если есть", "en": "Order number, if you have one"},
+    "web_callback.name": {
+        "ru": "Как к вам обращаться (необязательно)",
+        "en": "Your name (optional)",
+    },
+    "web_callback.send": {"ru": "Перезвоните мне", "en": "Call me back"},
+    "web_callback.sending": {"ru": "Отправляем…", "en": "Sending…"},
+    "web_callback.trap": {"ru": "Оставьте это поле пустым", "en": "Leave this field empty"},
+    "web_callback.network": {
+        "ru": "Не получилось отправить: магазин не ответил. Попробуйте ещё раз.",
+        "en": "Could not send: the shop did not answer. Please try again.",
+    },
+    "web_callback.calling": {
+        "ru": "Спасибо! Менеджер уже звонит вам — возьмите трубку.",
+        "en": "Thank you! A manager is calling you now: please pick up.",
+    },
+    "web_callback.soon": {
+        "ru": "Спасибо! Все менеджеры сейчас заняты — перезвоним в течение {minutes} мин.",
+        "en": "Thank you! Every manager is busy right now: we will call you back within "
+        "{minutes} min.",
+    },
+    "web_callback.closed": {
+        "ru": "Спасибо! Сейчас магазин не работает — перезвоним {when}.",
+        "en": "Thank you! The shop is closed now: we will call you back {when}.",
+    },
+    "web_callback.closed_for_now": {
+        "ru": "Спасибо! Сейчас магазин не работает — перезвоним, как только откроемся.",
+        "en": "Thank you! The shop is closed now: we will call you back as soon as it opens.",
+    },
+    # "во вторник, 08.12.2026 09:00 МСК", "on Tuesday, 08/12/2026 09:00 MSK".
+    "web_callback.when": {"ru": "{day}, {moment}", "en": "{day}, {moment}"},
+    "web_callback.on.mon": {"ru": "в понедельник", "en": "on Monday"},
+    "web_callback.on.tue": {"ru": "во вторник", "en": "on Tuesday"},
+    "web_callback.on.wed": {"ru": "в среду", "en": "on Wednesday"},
+    "web_callback.on.thu": {"ru": "в четверг", "en": "on Thursday"},
+    "web_callback.on.fri": {"ru": "в пятницу", "en": "on Friday"},
+    "web_callback.on.sat": {"ru": "в субботу", "en": "on Saturday"},
+    "web_callback.on.sun": {"ru": "в воскресенье", "en": "on Sunday"},
+    "web_callback.error.fields": {"ru": "Проверьте форму.", "en": "Please check the form."},
+    "web_callback.error.phone": {
+        "ru": "Проверьте номер: нужен полный номер телефона, например +7 916 123-45-67.",
+        "en": "Please check the number: we need a full phone number, such as +7 916 123-45-67.",
+    },
+    "web_callback.error.phone_required": {
+        "ru": "Укажите номер телефона.",
+        "en": "Please give your phone number.",
+    },
+    "web_callback.error.phone_kind": {
+        "ru": "На такой номер мы не звоним: укажите мобильный или городской телефон.",
+        "en": "We cannot call this kind of number: please give a mobile or landline number.",
+    },
+    "web_callback.error.phone_country": {
+        "ru": "На номера этой страны мы не звоним: укажите другой номер.",
+        "en": "We do not call numbers in this country: please give another number.",
+    },
+    "web_callback.error.order": {
+        "ru": "Заказа с таким номером нет. Проверьте номер или оставьте поле пустым.",
+        "en": "There is no order with this number. Please check it, or leave the field empty.",
+    },
+    "web_callback.error.too_long": {
+        "ru": "Слишком длинно: не больше {max} символов.",
+        "en": "Too long: {max} characters at most.",
+    },
+    "web_callback.error.not_text": {"ru": "Ожидается текст.", "en": "Text is expected here."},
+    "web_callback.error.extra": {
+        "ru": "Такого поля в заявке нет.",
+        "en": "A callback request has no such field.",
+    },
+    "web_callback.error.json": {
+        "ru": "Заявка не прочитана: ожидается объект JSON.",
+        "en": "The request could not be read: a JSON object is expected.",
+    },
+    "web_callback.error.content_type": {
+        "ru": "Заявка не прочитана: отправьте JSON (Content-Type: application/json).",
+        "en": "The request could not be read: send JSON (Content-Type: application/json).",
+    },
+    "web_callback.error.too_large": {
+        "ru": "Заявка слишком большая: не больше {max} байт.",
+        "en": "The request is too large: {max} bytes at most.",
+    },
+    "web_callback.error.origin": {
+        "ru": "С этого сайта заявки на обратный звонок не принимаются.",
+        "en": "Callback requests are not accepted from this website.",
+    },
+    "web_callback.error.too_many": {
+        "ru": "Слишком много заявок. Попробуйте снова через {minutes} мин.",
+        "en": "Too many requests. Please try again in {minutes} min.",
+    },
+    "hours.title": {"ru": "Часы работы магазина", "en": "The shop's working hours"},
+    "hours.hint": {
+        "ru": "По часам магазина ({zone}). В эти часы заявка с сайта сразу соединяет свободного "
+        "менеджера с посетителем; в другое время посетитель узнаёт, когда ему перезвонят.",
+        "en": "On the shop's clock ({zone}). Within these hours a callback request from the "
+        "website connects a free manager to the visitor at once; outside them the visitor is "
+        "told when the shop will call.",
+    },
+    "hours.midnight_hint": {
+        "ru": "Закрытие в 00:00 — в полночь. Работа после полуночи — два дня: "
+        "пт 20:00–00:00 и сб 00:00–02:00.",
+        "en": "Closing at 00:00 is at midnight. Hours past midnight are two days: "
+        "Fri 20:00–00:00 and Sat 00:00–02:00.",
+    },
+    "hours.day": {"ru": "День", "en": "Day"},
+    "hours.works": {"ru": "Работаем", "en": "Open"},
+    "hours.open": {"ru": "С", "en": "Opens"},
+    "hours.close": {"ru": "До", "en": "Closes"},
+    "hours.day.mon": {"ru": "Понедельник", "en": "Monday"},
+    "hours.day.tue": {"ru": "Вторник", "en": "Tuesday"},
+    "hours.day.wed": {"ru": "Среда", "en": "Wednesday"},
+    "hours.day.thu": {"ru": "Четверг", "en": "Thursday"},
+    "hours.day.fri": {"ru": "Пятница", "en": "Friday"},
+    "hours.day.sat": {"ru": "Суббота", "en": "Saturday"},
+    "hours.day.sun": {"ru": "Воскресенье", "en": "Sunday"},
+    "task.event.website": {
+        "ru": "Просьба перезвонить с сайта: {at}",
+        "en": "Asked on the website to be called back: {at}",
+    },
+    "task.event.ring_failed": {
+        "ru": "Соединить с менеджером не удалось: {at}",
+        "en": "The manager's phone did not connect: {at}",
+    },
+    "task.event.order": {"ru": "заказ {order}", "en": "order {order}"},
+    "task.event.order_not_theirs": {
+        "ru": "заказ не этого номера: не называйте его подробностей, пока не убедитесь, "
+        "с кем говорите",
+        "en": "the order is not this number's: say nothing of it until you know who you are "
+        "talking to",
+    },
+    "task.event.name": {"ru": "представился: {name}", "en": "name given: {name}"},
+    "task.callback_web": {
+        "ru": "Просят перезвонить с сайта: {who}",
+        "en": "Asked on the website: call {who} back",
+    },
+}
+STRINGS.update(WEB_CALLBACK)
 
 
 def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:

@@ -80,6 +80,7 @@ JS_STRINGS = (
     "call.connected",
     "call.failed",
     "task.callback_new",
+    "task.callback_web",
     "presence.failed",
     "ws.connected",
     "ws.reconnecting",

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from pathlib import Path
 
+import phonenumbers
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# An origin as a browser sends it: the scheme, the host and maybe a port, no path.
+_ORIGIN = re.compile(
+    r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?$"
+)
+
+
+def _items(value: str) -> list[str]:
+    """A comma-separated setting's items, without blanks."""
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def _split_bind(value: str, default_port: int) -> tuple[str, int]:
@@ -95,6 +107,19 @@ class Settings(BaseSettings):
     webhook_retry_seconds: float = Field(default=10.0, gt=0, le=3600)
     webhook_give_up_hours: float = Field(default=24.0, gt=0, le=24 * 30)
 
+    # "Call me back" on the shop's website (callcenter/web_callback/). The origins of the shop's
+    # pages whose widget may post requests from a browser, separated by commas
+    # ("https://shop.example, https://www.shop.example"): CORS for the public endpoint only;
+    # empty allows none (a request without an Origin, from a shop's server, still may).
+    callback_origins: str = ""
+    # Whose numbers the widget accepts: country codes ("RU, KZ"); empty: the default region's.
+    callback_countries: str = ""
+    # Requests allowed per client address, and per phone number, in a sliding window.
+    callback_per_address: int = Field(default=5, ge=1, le=100_000)
+    callback_address_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    callback_per_phone: int = Field(default=3, ge=1, le=10_000)
+    callback_phone_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+
     # Signs session cookies. When empty, a random key is kept in ``<var_dir>/secret.key``.
     secret_key: SecretStr = SecretStr("")
     var_dir: Path = Path("./var")
@@ -109,6 +134,27 @@ class Settings(BaseSettings):
         names = [server.name for server in value]
         if len(set(names)) != len(names):
             raise ValueError("the names in CALLCENTER_AMI_SERVERS must be unique")
+        return value
+
+    @field_validator("callback_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for item in _items(value):
+            if not _ORIGIN.match(item.rstrip("/")):
+                raise ValueError(
+                    f"CALLCENTER_CALLBACK_ORIGINS: {item!r} is not an origin; write the scheme "
+                    "and host of the shop's pages, like https://shop.example"
+                )
+        return value
+
+    @field_validator("callback_countries")
+    @classmethod
+    def _countries(cls, value: str) -> str:
+        for item in _items(value):
+            if item.upper() not in phonenumbers.SUPPORTED_REGIONS:
+                raise ValueError(
+                    f"CALLCENTER_CALLBACK_COUNTRIES: {item!r} is not a country code like RU or KZ"
+                )
         return value
 
     @field_validator("default_region")
@@ -152,6 +198,17 @@ class Settings(BaseSettings):
     @property
     def webhook_allow_list(self) -> list[str]:
         return [item.strip() for item in self.webhook_allow.split(",") if item.strip()]
+
+    @property
+    def callback_origin_set(self) -> frozenset[str]:
+        """The shop's origins, as browsers send them in ``Origin``: lower case, no slash."""
+        return frozenset(item.rstrip("/").lower() for item in _items(self.callback_origins))
+
+    @property
+    def callback_country_set(self) -> frozenset[str]:
+        return frozenset(
+            item.upper() for item in _items(self.callback_countries) or [self.default_region]
+        )
 
     @property
     def ami_enabled(self) -> bool:

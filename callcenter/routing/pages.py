@@ -1,5 +1,6 @@
-"""Admin pages: the routing and callback settings (static/routing.js saves them through
-PUT /api/v1/settings/routing). Admins edit; supervisors see them read-only; operators not."""
+"""Admin pages: the routing and callback settings and the shop's working hours
+(static/routing.js saves them through PUT /api/v1/settings/routing and /settings/hours).
+Admins edit; supervisors see them read-only; operators not."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from callcenter.core.api import Ctx
 from callcenter.core.errors import Forbidden
 from callcenter.core.models import Manager
 from callcenter.core.pages import page, show
-from callcenter.routing.settings import RoutingSettings, load_routing_settings
+from callcenter.routing.settings import (
+    WEEKDAYS,
+    RoutingSettings,
+    load_routing_settings,
+    load_shop_hours,
+)
 
 NUMBERS = ("ring_at_once", "regular_after_orders", "callback_deadline_minutes")
 GROUPS = ("default_group", "vip_group", "bad_group")
@@ -41,6 +47,9 @@ async def routing(ctx: Ctx) -> Response:
         groups=GROUPS,
         numbers=[(name, *limits(name)) for name in NUMBERS],
         editable=ctx.principal.is_admin,
+        hours=await load_shop_hours(ctx.session),
+        weekdays=WEEKDAYS,
+        zone=ctx.settings.timezone,
     )
 
 

@@ -1,11 +1,13 @@
-"""Routing and callback settings, kept in the database and edited by an admin."""
+"""Routing and callback settings, and the shop's working hours, kept in the database and
+edited by an admin."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.core.models import AppSetting, utcnow
+from routing.shop_hours import Window, clock_minutes
 
 ROUTING_KEY = "routing"
 
@@ -38,6 +40,85 @@ async def save_routing_settings(
     row = await session.get(AppSetting, ROUTING_KEY)
     if row is None:
         session.add(AppSetting(key=ROUTING_KEY, value=value.model_dump(), updated_by_id=actor_id))
+    else:
+        row.value = value.model_dump()
+        row.updated_by_id = actor_id
+        row.updated_at = utcnow()
+
+
+# --- the shop's working hours ---------------------------------------------------------------
+
+HOURS_KEY = "shop_hours"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class DayHours(BaseModel):
+    """One day's hours on the shop's clock (``CALLCENTER_TIMEZONE``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    open: str = Field(description="HH:MM", examples=["09:00"])
+    close: str = Field(
+        description="HH:MM, after open; 24:00 (or 00:00) is midnight at the day's end",
+        examples=["21:00"],
+    )
+
+    @field_validator("open")
+    @classmethod
+    def _opening_time(cls, value: str) -> str:
+        clock_minutes(value)
+        return value
+
+    @field_validator("close")
+    @classmethod
+    def _after_opening(cls, value: str, info: ValidationInfo) -> str:
+        closes = clock_minutes(value, closing=True)
+        opens = info.data.get("open")
+        if opens is not None and closes <= clock_minutes(opens):
+            raise ValueError("the shop must close after it opens (a day ends at 24:00)")
+        return value
+
+    def window(self) -> Window:
+        return Window(clock_minutes(self.open), clock_minutes(self.close, closing=True))
+
+
+def _nine_to_nine() -> DayHours:
+    return DayHours(open="09:00", close="21:00")
+
+
+_DAY = "null: closed all day"
+
+
+class ShopHours(BaseModel):
+    """When the shop works, Monday to Sunday: the website's callbacks ring a manager at once
+    within these hours and tell the visitor the next opening outside them. Edited by an admin
+    (PUT /api/v1/settings/hours, or the routing page)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mon: DayHours | None = Field(default_factory=_nine_to_nine, description=_DAY)
+    tue: DayHours | None = Field(default_factory=_nine_to_nine, description=_DAY)
+    wed: DayHours | None = Field(default_factory=_nine_to_nine, description=_DAY)
+    thu: DayHours | None = Field(default_factory=_nine_to_nine, description=_DAY)
+    fri: DayHours | None = Field(default_factory=_nine_to_nine, description=_DAY)
+    sat: DayHours | None = Field(default_factory=_nine_to_nine, description=_DAY)
+    sun: DayHours | None = Field(default_factory=_nine_to_nine, description=_DAY)
+
+    def week(self) -> tuple[Window | None, ...]:
+        """Monday first, as ``routing.shop_hours`` reads it."""
+        days = (getattr(self, name) for name in WEEKDAYS)
+        return tuple(None if day is None else day.window() for day in days)
+
+
+async def load_shop_hours(session: AsyncSession) -> ShopHours:
+    row = await session.get(AppSetting, HOURS_KEY)
+    return ShopHours.model_validate(row.value) if row else ShopHours()
+
+
+async def save_shop_hours(session: AsyncSession, value: ShopHours, actor_id: int | None) -> None:
+    row = await session.get(AppSetting, HOURS_KEY)
+    if row is None:
+        session.add(AppSetting(key=HOURS_KEY, value=value.model_dump(), updated_by_id=actor_id))
     else:
         row.value = value.model_dump()
         row.updated_by_id = actor_id

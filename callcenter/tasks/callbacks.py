@@ -28,7 +28,7 @@ from callcenter.core.i18n import DEFAULT_LANGUAGE, translate
 from callcenter.core.models import Call, CallDirection, CallStatus, Customer, Task
 from callcenter.routing.settings import load_routing_settings
 from callcenter.screenpop.hub import ScreenPopHub
-from callcenter.webhooks.events import callback_event
+from callcenter.webhooks.events import callback_event, callback_source
 from pbx_bridge.tracker import CallEnded, Change
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,9 @@ TaskListener = Callable[[Task, str], Awaitable[None]]
 class CallbackTasks:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
-        # Told of each callback created ("created") or closed ("closed"): screen-pops.
+        # Told of each callback created ("created"), closed ("closed"), or given back to its
+        # group or personal manager when the manager rung for it did not answer ("returned"):
+        # screen-pops, the live board.
         self.listeners: list[TaskListener] = []
 
     async def __call__(self, pbx: str, changes: Sequence[Change]) -> None:
@@ -56,6 +58,11 @@ class CallbackTasks:
             )
             for call in calls:
                 events.extend(await self._handle(session, call))
+        await self.notify(events)
+
+    async def notify(self, events: Sequence[tuple[Task, str]]) -> None:
+        """Tell the listeners, once the transaction that made the changes has committed (also
+        of callbacks made elsewhere: the shop's website, ``callcenter.web_callback``)."""
         for task, what in events:
             for listener in self.listeners:
                 try:
@@ -124,8 +131,12 @@ async def _new_callback(session: AsyncSession, call: Call) -> Task:
 
 
 def _add_event(task: Task, what: str, at: dt.datetime, call: Call) -> None:
-    """One more event (a new list: the JSON column notices assignments, not appends)."""
-    event: dict[str, Any] = {"what": what, "at": at.isoformat("T", "seconds"), "call_id": call.id}
+    add_event(task, {"what": what, "at": at.isoformat("T", "seconds"), "call_id": call.id})
+
+
+def add_event(task: Task, event: dict[str, Any]) -> None:
+    """One more event (a new list: the JSON column notices assignments, not appends); the
+    first one stays, and the latest ``MAX_EVENTS``."""
     events = [*(task.events or []), event]
     if len(events) > MAX_EVENTS:
         events = [events[0], *events[1 - MAX_EVENTS :]]
@@ -135,10 +146,11 @@ def _add_event(task: Task, what: str, at: dt.datetime, call: Call) -> None:
 def callback_pops(
     hub: ScreenPopHub, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> TaskListener:
-    """A new callback pops to its assignee, or to everyone connected for a group callback."""
+    """A new callback pops to its assignee, or to everyone connected for a group callback; one
+    given back (its manager did not answer) pops again, to whom it now belongs."""
 
     async def pop(task: Task, what: str) -> None:
-        if what != "created":
+        if what not in ("created", "returned"):
             return
         async with sessionmaker() as session:
             call = await session.get(Call, task.call_id) if task.call_id else None
@@ -156,6 +168,7 @@ def callback_pops(
                     "assignee_id": task.assignee_id,
                     "group_name": task.group_name,
                     "deadline": task.deadline.isoformat() + "Z" if task.deadline else None,
+                    "source": callback_source(task),
                 },
             },
         )

@@ -26,15 +26,40 @@ class TaskIn(Strict):
     deadline: dt.datetime | None = None
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class TaskEvent(BaseModel):
     """Something that happened to a task, for the pages to put into words."""
 
-    what: Literal["missed", "missed_again", "closed"] = Field(
+    what: Literal["missed", "missed_again", "closed", "website", "ring_failed"] = Field(
         description="missed: the missed call that made this callback; missed_again: another "
-        "one while it was open; closed: an answered call with the number closed it"
+        "one while it was open; closed: an answered call with the number closed it; website: "
+        "the customer asked on the shop's website to be called back; ring_failed: the "
+        "manager's phone rung for that request did not connect"
     )
-    at: dt.datetime = Field(description="when (UTC): the call's start, or the closing")
+    at: dt.datetime = Field(description="when (UTC): the call's start, the request, the closing")
     call_id: int | None = Field(description="the call in the call log, when known")
+    # A website request's details, and the manager of a failed ring: only in the events that
+    # have them (a missed call's event reads as it always has).
+    order: str | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="website: the order number the visitor gave (an existing one)",
+    )
+    order_matches: bool | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="website: whether that order is the customer's with this phone; false: "
+        "a stranger may have typed it, so its details are not for reading out",
+    )
+    name: str | None = Field(
+        default=None, exclude_if=_absent, description="website: the name the visitor gave"
+    )
+    manager_id: int | None = Field(
+        default=None, exclude_if=_absent, description="ring_failed: the manager whose phone rang"
+    )
 
 
 class TaskOut(BaseModel):
@@ -45,7 +70,8 @@ class TaskOut(BaseModel):
     kind: str
     note: str = Field(description="what a person wrote; a callback's history is in events")
     events: list[TaskEvent] = Field(
-        description="a callback's missed calls and the call that closed it, oldest first"
+        description="a callback's missed calls, requests on the shop's website and the call "
+        "that closed it, oldest first"
     )
     customer_id: int | None
     call_id: int | None

@@ -161,8 +161,31 @@ async def recording_ready(session: AsyncSession, public_id: str, base_url: str) 
     )
 
 
-async def callback_event(session: AsyncSession, task: Task, what: str, call: Call | None) -> None:
-    """``callback.created`` or ``callback.closed`` for a callback task."""
+def callback_source(task: Task) -> str | None:
+    """What made a callback, from its first event: ``"website"`` for a customer's request on
+    the shop's site (``callcenter.web_callback``); None for a missed call."""
+    first = (task.events or [{}])[0]
+    source = first.get("source")
+    return str(source) if source else None
+
+
+def _website_request(task: Task) -> dict[str, Any]:
+    """The latest request from the website among the task's events, or nothing."""
+    requests = [e for e in task.events or [] if e.get("what") == "website"]
+    return requests[-1] if requests else {}
+
+
+async def callback_event(
+    session: AsyncSession,
+    task: Task,
+    what: str,
+    call: Call | None,
+    *,
+    source: str | None = None,
+) -> None:
+    """``callback.created`` or ``callback.closed`` for a callback task. ``source`` says what
+    made it (``"website"``); without it, the task's first event says (None: a missed call)."""
+    request = _website_request(task)
     data: dict[str, Any] = {
         "task_id": task.id,
         "phone": task.phone,
@@ -174,7 +197,11 @@ async def callback_event(session: AsyncSession, task: Task, what: str, call: Cal
         "closed_at": iso(task.done_at),
         "call_id": call.linkedid if call else None,
         "line": call.line if call else None,
-        "source": (task.events or [{}])[0].get("source") if task.events else None,
+        "source": source or callback_source(task),
+        # The order number a visitor gave on the website (an existing order), and whether it
+        # is the customer's with this phone: a stranger may have typed it.
+        "order_number": request.get("order"),
+        "order_matches": request.get("order_matches"),
     }
     await emit(
         session,

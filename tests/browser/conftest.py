@@ -108,7 +108,13 @@ class Shop:
 
 
 @pytest.fixture
-def shop(tmp_path: Path) -> Iterator[Shop]:
+def shop_settings() -> dict[str, Any]:
+    """More settings for the service under test; a test module overrides it."""
+    return {}
+
+
+@pytest.fixture
+def shop(tmp_path: Path, shop_settings: dict[str, Any]) -> Iterator[Shop]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'browser.db'}"
     # Playwright's sync API runs an event loop in this thread: migrate from another one.
     with ThreadPoolExecutor(1) as pool:
@@ -125,7 +131,7 @@ def shop(tmp_path: Path) -> Iterator[Shop]:
         ami_secret="crm-secret",
         ami_port=ami.server.port,
         # The webhook tests' receiver listens on loopback, which the SSRF guard refuses else.
-        webhook_allow="127.0.0.1",
+        **{"webhook_allow": "127.0.0.1", **shop_settings},
     )
     live = LiveServer(settings).start()
     api = httpx2.Client(base_url=live.url, timeout=30)

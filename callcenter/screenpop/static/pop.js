@@ -153,7 +153,8 @@ function onMessage(pops, message) {
     node.remove();
   } else if (message.type === "task.created") {
     const who = message.task.phone ? phone(message.task.phone) : message.task.title;
-    toast(fmt("task.callback_new", { who: who }), "info");
+    const key = message.task.source === "website" ? "task.callback_web" : "task.callback_new";
+    toast(fmt(key, { who: who }), "info");
   }
   document.body.dataset.pops = String(pops.children.length);
 }

@@ -7,6 +7,7 @@ from routing.decide import (
     ManagerState,
     Reason,
     RoutingConfig,
+    callback_manager,
     choose_personal_manager,
     decide_route,
 )
@@ -187,3 +188,34 @@ def test_choose_personal_manager(
     expected: int | None,
 ) -> None:
     assert choose_personal_manager(completed, threshold, order_mgr, call_mgr) == expected
+
+
+# --- who rings first for a callback the customer asked for (the shop's website) -------------
+
+
+@pytest.mark.parametrize(
+    ("personal", "group", "managers", "expected"),
+    [
+        # The customer's own manager, free: them, whatever the group.
+        (2, (1, 3), TEAM, 2),
+        # ...on a break, on a call, ringing or away: the group's least recently offered.
+        (2, (1, 3), team(m2=m(2, "break")), 1),
+        (2, (1, 3), team(m2=m(2, device="INUSE")), 1),
+        (2, (1, 3), team(m2=m(2, ringing=True)), 1),
+        (2, (3, 1), team(m2=m(2, "offline"), m1=m(1, last_offered_at=50.0)), 3),
+        # No customer: the group; its busy members are passed over.
+        (None, (1, 3), team(m1=m(1, device="RINGING")), 3),
+        # An empty group is every active manager with an extension.
+        (None, (), team(m1=m(1, "busy"), m2=m(2, active=False)), 3),
+        # Nobody can take a call.
+        (None, (1,), team(m1=m(1, "break")), None),
+        (9, (), {}, None),
+    ],
+)
+def test_callback_manager(
+    personal: int | None,
+    group: tuple[int, ...],
+    managers: dict[int, ManagerState],
+    expected: int | None,
+) -> None:
+    assert callback_manager(personal, group, managers) == expected

@@ -20,6 +20,7 @@ from callcenter.core.i18n import (
 from callcenter.core.pages import JS_STRINGS, feature_dirs
 from callcenter.dial_lists.pages import DIAL_JS_STRINGS
 from callcenter.live.pages import LIVE_JS_STRINGS
+from callcenter.web_callback.api import WIDGET_STRINGS
 
 TEMPLATES = [path for folder in feature_dirs("templates") for path in folder.glob("*.html")]
 # t("key") and t('key'), not the computed ones (t("presence." ~ status)).
@@ -33,7 +34,9 @@ COMPUTED = {
     "order_status.": ["new", "approved", "assembling", "delivering", "complete", "cancelled"],
     "segment.": ["vip", "prospect", "new", "regular", "lapsed"],
     "rec_status.": ["ready", "ingesting", "failed"],
-    "task.event.": ["missed", "missed_again", "closed"],
+    "task.event.": ["missed", "missed_again", "closed", "website", "ring_failed"],
+    "hours.day.": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+    "web_callback.on.": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
     "error.code.": ["already_done", "already_taken", "supervisors_only", "csrf_failed"],
     "error.message_": ["400", "403", "404", "409", "422", "503"],
 }
@@ -41,6 +44,7 @@ COMPUTED = {
 
 def used_keys() -> set[str]:
     keys: set[str] = {*JS_STRINGS, *LIVE_JS_STRINGS, *DIAL_JS_STRINGS}
+    keys |= {f"web_callback.{key}" for key in WIDGET_STRINGS}
     for path in TEMPLATES:
         keys |= {k for k in _KEY.findall(path.read_text(encoding="utf-8")) if k[-1] != "."}
     for prefix, values in COMPUTED.items():
