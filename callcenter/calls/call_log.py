@@ -243,16 +243,7 @@ class CallRecorder:
             steps.append(CallStep(call, call_id not in existing, *before))
         if self.store_hooks:
             await self._run_hooks(session, steps)
-        now = utcnow()
-        for (extension, softphone), state in presence.items():
-            manager = managers.get(extension)
-            if manager is None:
-                continue
-            if softphone:
-                manager.softphone_state = state
-            elif manager.device_state != state:
-                manager.device_state = state
-                manager.device_state_changed_at = now
+        _note_presence(managers, presence)
 
     async def _run_hooks(self, session: AsyncSession, steps: list[CallStep]) -> None:
         """The store hooks, each in a savepoint: what a hook writes commits with the calls,
@@ -301,3 +292,17 @@ class CallRecorder:
             if manager is not None and manager.id not in have:
                 call.rang.append(CallRing(manager_id=manager.id, rang_at=call.started_at))
                 have.add(manager.id)
+
+
+def _note_presence(managers: dict[str, Manager], presence: dict[tuple[str, bool], str]) -> None:
+    """The PBX's word on each manager's desk phone and browser (by extension)."""
+    now = utcnow()
+    for (extension, softphone), state in presence.items():
+        manager = managers.get(extension)
+        if manager is None:
+            continue
+        if softphone:
+            manager.softphone_state = state
+        elif manager.device_state != state:
+            manager.device_state = state
+            manager.device_state_changed_at = now
