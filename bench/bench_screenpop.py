@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -279,6 +280,25 @@ async def listen(
                 received.setdefault(message["call_id"], now)
 
 
+@contextlib.asynccontextmanager
+async def listening(
+    address: str, tokens: dict[str, str], received: dict[str, float]
+) -> AsyncIterator[None]:
+    """Every manager's WebSocket open, noting when each call's pop arrives, until the end."""
+    stop = asyncio.Event()
+    readies = [asyncio.Event() for _ in tokens]
+    listeners = [
+        asyncio.create_task(listen(address, token, received, ready, stop))
+        for token, ready in zip(tokens.values(), readies, strict=True)
+    ]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 10)
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(*listeners, return_exceptions=True)
+
+
 async def bare_lookups(url: str, numbers: list[str], rate: float) -> list[float]:
     """The indexed query alone: the customer row for a phone, through the same driver."""
     engine = make_engine(url)
@@ -320,19 +340,11 @@ async def measure(url: str, customers: int, calls: int, rate: float, warmup: int
             await wait_connected(address)
             sent: dict[str, float] = {}
             received: dict[str, float] = {}
-            stop = asyncio.Event()
-            readies = [asyncio.Event() for _ in tokens]
-            listeners = [
-                asyncio.create_task(listen(address, token, received, ready, stop))
-                for token, ready in zip(tokens.values(), readies, strict=True)
-            ]
-            await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 10)
-            first = int(time.time()) % 100_000 * 10_000  # fresh Linkedids on every run
-            await run_calls(server, numbers[:warmup], rate, first, {})
-            await run_calls(server, numbers[warmup:], rate, first + warmup, sent)
-            await asyncio.sleep(2)
-            stop.set()
-            await asyncio.gather(*listeners, return_exceptions=True)
+            async with listening(address, tokens, received):
+                first = int(time.time()) % 100_000 * 10_000  # fresh Linkedids on every run
+                await run_calls(server, numbers[:warmup], rate, first, {})
+                await run_calls(server, numbers[warmup:], rate, first + warmup, sent)
+                await asyncio.sleep(2)
         finally:
             process.terminate()
             process.wait(20)

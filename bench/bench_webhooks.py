@@ -35,7 +35,7 @@ import screenpop_data  # noqa: E402
 from aiohttp import web  # noqa: E402
 from bench_screenpop import (  # noqa: E402
     bench_users,
-    listen,
+    listening,
     percentile,
     prepare,
     run_calls,
@@ -175,19 +175,11 @@ async def one_run(
             ids = add_endpoints(address, admin, receivers.urls) if receivers else []
             sent: dict[str, float] = {}
             pops: dict[str, float] = {}
-            stop = asyncio.Event()
-            readies = [asyncio.Event() for _ in tokens]
-            listeners = [
-                asyncio.create_task(listen(address, token, pops, ready, stop))
-                for token, ready in zip(tokens.values(), readies, strict=True)
-            ]
-            await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 10)
-            first = int(time.time()) % 100_000 * 10_000 + (5_000 if receivers else 0)
-            await run_calls(server, numbers[:warmup], rate, first, {})
-            await run_calls(server, numbers[warmup:], rate, first + warmup, sent)
-            await _drain(address, admin, bool(receivers), timeout=120)
-            stop.set()
-            await asyncio.gather(*listeners, return_exceptions=True)
+            async with listening(address, tokens, pops):
+                first = int(time.time()) % 100_000 * 10_000 + (5_000 if receivers else 0)
+                await run_calls(server, numbers[:warmup], rate, first, {})
+                await run_calls(server, numbers[warmup:], rate, first + warmup, sent)
+                await _drain(address, admin, bool(receivers), timeout=120)
             if ids:
                 remove_endpoints(address, admin, ids)
         finally:
