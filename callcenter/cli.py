@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from callcenter.core import migrate
 from callcenter.core.db import make_engine, make_sessionmaker
 from callcenter.core.errors import ApiError
+from callcenter.core.instance import AnotherInstance, sole_instance
 from callcenter.core.models import Manager, Role
 from callcenter.core.settings import Settings
 from callcenter.managers.schemas import ManagerIn
@@ -32,18 +33,27 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from callcenter.app import create_app
 
-    if not args.no_migrate:
-        migrate.upgrade(settings.database_url)
-    host, port = settings.http_host_port
-    print(f"callcenter: serving on http://{host}:{port}/", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
+    try:
+        with sole_instance(settings.database_url):
+            if not args.no_migrate:
+                migrate.upgrade(settings.database_url)
+            host, port = settings.http_host_port
+            print(f"callcenter: serving on http://{host}:{port}/", flush=True)
+            app = create_app(settings)
+            uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    except AnotherInstance as exc:
+        return _fail(str(exc))
     return 0
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from callcenter.demo import command as demo
 
-    return demo.run(settings, args)
+    try:
+        with sole_instance(demo.database_url(settings)):
+            return demo.run(settings, args)
+    except AnotherInstance as exc:
+        return _fail(str(exc))
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:

@@ -232,11 +232,16 @@ def _loopback_socket() -> socket.socket:
     return sock
 
 
+def database_url(settings: Settings) -> str:
+    """The demo's own database, made anew at every start."""
+    return f"sqlite+aiosqlite:///{settings.var_dir / 'demo.db'}"
+
+
 def demo_settings(settings: Settings, args: argparse.Namespace, ami_port: int | None) -> Settings:
     var = settings.var_dir
     host, port = settings.http_host_port
     update: dict[str, Any] = {
-        "database_url": f"sqlite+aiosqlite:///{var / 'demo.db'}",
+        "database_url": database_url(settings),
         "http_bind": f"{host}:{args.port if args.port is not None else port}",
         "recordings_dir": var / "demo-recordings",
         "recordings_pbx_prefix": PBX_PREFIX,

@@ -9,7 +9,10 @@ from starlette.testclient import TestClient
 
 from callcenter.app import create_app
 from callcenter.cli import main
+from callcenter.core.instance import lock_path, sole_instance
 from callcenter.core.settings import Settings
+from tests.fakes.threaded_ami import ThreadedAmi
+from tests.serve import Serve
 
 
 @pytest.fixture
@@ -113,3 +116,41 @@ def test_an_unknown_time_zone_stops_the_start(
     err = capsys.readouterr().err
     assert "bad settings" in err
     assert "CALLCENTER_TIMEZONE: unknown time zone 'Mars/Olympus'" in err
+
+
+def test_a_second_instance_on_one_sqlite_database_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real ``callcenter serve`` holds the database; a second start stops with what to do,
+    before it migrates or binds anything; once the first is killed, the database is free."""
+    ami = ThreadedAmi()
+    serve = Serve(
+        tmp_path,
+        CALLCENTER_AMI_PORT=str(ami.server.port),
+        CALLCENTER_AMI_USERNAME="crm",
+        CALLCENTER_AMI_SECRET="crm-secret",
+        CALLCENTER_AGI_BIND="127.0.0.1:0",
+    )
+    try:
+        serve.start()
+        for name in ("CALLCENTER_DATABASE_URL", "CALLCENTER_VAR_DIR"):
+            monkeypatch.setenv(name, serve.env[name])
+        monkeypatch.setenv("CALLCENTER_HTTP_BIND", "127.0.0.1:0")
+        assert main(["serve"]) == 2
+        error = capsys.readouterr().err
+        assert f"another callcenter (process {serve.proc.pid})" in error  # type: ignore[union-attr]
+        assert "serve.db" in error and "PostgreSQL" in error
+        serve.kill()
+        with sole_instance(serve.env["CALLCENTER_DATABASE_URL"]):
+            pass  # the killed process's lock went with it
+    finally:
+        serve.stop()
+        ami.close()
+
+
+def test_postgresql_and_memory_databases_take_no_lock() -> None:
+    assert lock_path("postgresql+asyncpg://u:p@db/callcenter") is None
+    assert lock_path("sqlite+aiosqlite:///:memory:") is None
+    assert str(lock_path("sqlite+aiosqlite:////srv/cc/callcenter.db")) == (
+        "/srv/cc/callcenter.db.instance"
+    )
