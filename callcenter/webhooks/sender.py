@@ -6,8 +6,9 @@
   one database never send the same delivery at once.
 - **In order per call per endpoint.** A delivery waits while an earlier one with the same key
   for the same endpoint is still pending (retrying included).
-- **Backoff.** A failed try is retried after 10 s, doubling up to an hour. An endpoint that
-  has answered nothing but failures for 24 h is paused: its deliveries wait, none is dropped,
+- **Backoff.** A failed try is retried after 10 s (``CALLCENTER_WEBHOOK_RETRY_SECONDS``),
+  doubling up to an hour. An endpoint that has answered nothing but failures for 24 h
+  (``CALLCENTER_WEBHOOK_GIVE_UP_HOURS``) is paused: its deliveries wait, none is dropped,
   until an admin resumes it. A delivery that one endpoint keeps refusing while it takes
   others fails for good 24 h after its first try, and the next of its key goes.
 - **Off the hot paths.** It runs in a process of its own (``callcenter.webhooks.worker``,
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Policy:
-    """How hard the sender tries. The defaults are the documented ones; tests shorten them."""
+    """How hard the sender tries: the documented defaults, or the settings' (``of``)."""
 
     timeout: float = 10.0
     first_retry: float = 10.0
