@@ -73,14 +73,7 @@ class CallbackTasks:
     async def _handle(self, session: AsyncSession, call: Call) -> list[tuple[Task, str]]:
         if not call.phone or call.status is None:
             return []
-        open_task = (
-            await session.scalars(
-                select(Task)
-                .where(Task.kind == CALLBACK, Task.phone == call.phone, Task.done_at.is_(None))
-                .order_by(Task.id)
-                .limit(1)
-            )
-        ).first()
+        open_task = await open_callback(session, call.phone)
         talked = call.status is CallStatus.ANSWERED
         if talked and call.direction in (CallDirection.IN, CallDirection.OUT):
             if open_task is None:
@@ -105,6 +98,18 @@ class CallbackTasks:
         await session.flush()
         await callback_event(session, task, "created", call)
         return [(task, "created")]
+
+
+async def open_callback(session: AsyncSession, phone: str) -> Task | None:
+    """The number's open callback (one per number), or None."""
+    return (
+        await session.scalars(
+            select(Task)
+            .where(Task.kind == CALLBACK, Task.phone == phone, Task.done_at.is_(None))
+            .order_by(Task.id)
+            .limit(1)
+        )
+    ).first()
 
 
 async def _new_callback(session: AsyncSession, call: Call) -> Task:

@@ -45,7 +45,13 @@ from callcenter.core.phones import InvalidPhone, normalize_phone
 from callcenter.core.settings import Settings
 from callcenter.customers.service import find_by_phone
 from callcenter.routing.settings import WEEKDAYS, load_routing_settings, load_shop_hours
-from callcenter.tasks.callbacks import CALLBACK, DEFAULT_GROUP, CallbackTasks, add_event
+from callcenter.tasks.callbacks import (
+    CALLBACK,
+    DEFAULT_GROUP,
+    CallbackTasks,
+    add_event,
+    open_callback,
+)
 from callcenter.web_callback.limits import SlidingWindow
 from callcenter.webhooks.events import callback_event
 from routing.decide import ManagerState, callback_manager
@@ -240,7 +246,7 @@ class WebCallbacks:
         due = (outcome.call_at if outcome.status == "closed" and outcome.call_at else now) + (
             dt.timedelta(minutes=routing.callback_deadline_minutes)
         )
-        task = await _open_callback(session, visitor.phone)
+        task = await open_callback(session, visitor.phone)
         created = task is None
         if task is None:
             task = _new_task(visitor, customer, due)
@@ -373,17 +379,6 @@ async def _order(session: AsyncSession, raw: str | None, phone: str) -> tuple[st
         )
     )
     return str(row.number), theirs is not None
-
-
-async def _open_callback(session: AsyncSession, phone: str) -> Task | None:
-    return (
-        await session.scalars(
-            select(Task)
-            .where(Task.kind == CALLBACK, Task.phone == phone, Task.done_at.is_(None))
-            .order_by(Task.id)
-            .limit(1)
-        )
-    ).first()
 
 
 def _new_task(visitor: Visitor, customer: Customer | None, due: dt.datetime) -> Task:
