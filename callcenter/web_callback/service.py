@@ -42,6 +42,7 @@ from callcenter.core.models import (
     utcnow,
 )
 from callcenter.core.phones import InvalidPhone, normalize_phone
+from callcenter.core.security import SlidingWindow
 from callcenter.core.settings import Settings
 from callcenter.customers.service import find_by_phone
 from callcenter.routing.settings import WEEKDAYS, load_routing_settings, load_shop_hours
@@ -52,7 +53,6 @@ from callcenter.tasks.callbacks import (
     add_event,
     open_callback,
 )
-from callcenter.web_callback.limits import SlidingWindow
 from callcenter.webhooks.events import callback_event
 from routing.decide import ManagerState, callback_manager
 from routing.shop_hours import Opening, opening

@@ -12,8 +12,8 @@ import pytest
 from pydantic import ValidationError
 
 from callcenter.core.i18n import LANGUAGES, STRINGS
+from callcenter.core.security import SlidingWindow
 from callcenter.core.settings import Settings
-from callcenter.web_callback.limits import SlidingWindow
 from callcenter.web_callback.service import Outcome, callback_words, clean_name
 
 MSK = zoneinfo.ZoneInfo("Europe/Moscow")
