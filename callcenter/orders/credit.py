@@ -9,11 +9,13 @@ filter by it and show the orders behind that number.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from callcenter.core.models import Call, CallDirection, CallStatus, Order
+
+T = TypeVar("T", bound=tuple[Any, ...])
 
 
 def _before(moment: Any, window: dt.timedelta, dialect: str) -> ColumnElement[Any]:
@@ -25,19 +27,31 @@ def _before(moment: Any, window: dt.timedelta, dialect: str) -> ColumnElement[An
     return moment - window  # type: ignore[no-any-return]
 
 
-def credited_manager(window: dt.timedelta, dialect: str) -> ColumnElement[int | None]:
-    """The id of the manager an order is credited to, or NULL: correlated to ``Order``."""
+def _crediting(query: Select[T], customer_id: Any, created: Any, since: Any) -> Select[T]:
+    """The rule: the customer's last answered call with a manager, either way, from ``since``
+    to the order's ``created`` moment."""
     return (
-        select(Call.manager_id)
-        .where(
-            Call.customer_id == Order.customer_id,
+        query.where(
+            Call.customer_id == customer_id,
             Call.status == CallStatus.ANSWERED,
             Call.direction.in_((CallDirection.IN, CallDirection.OUT)),
             Call.manager_id.is_not(None),
-            Call.started_at <= Order.created_at,
-            Call.started_at >= _before(Order.created_at, window, dialect),
+            Call.started_at <= created,
+            Call.started_at >= since,
         )
         .order_by(Call.started_at.desc(), Call.id.desc())
         .limit(1)
-        .scalar_subquery()
     )
+
+
+def credited_manager(window: dt.timedelta, dialect: str) -> ColumnElement[int | None]:
+    """The id of the manager an order is credited to, or NULL: correlated to ``Order``."""
+    since = _before(Order.created_at, window, dialect)
+    query = _crediting(select(Call.manager_id), Order.customer_id, Order.created_at, since)
+    return query.scalar_subquery()
+
+
+def crediting_call(order: Order, window: dt.timedelta) -> Select[tuple[Call]]:
+    """The call a stored order is credited to (the same rule, for one order)."""
+    since = order.created_at - window
+    return _crediting(select(Call), order.customer_id, order.created_at, since)

@@ -35,6 +35,7 @@ from callcenter.core.models import (
     RecordingStatus,
     Task,
 )
+from callcenter.orders.credit import crediting_call
 from callcenter.recordings.service import with_call
 from callcenter.webhooks.outbox import Event, emit, emit_many, iso
 
@@ -215,22 +216,7 @@ async def callback_event(
 async def order_created(session: AsyncSession, order: Order, window: dt.timedelta) -> None:
     """``order.created`` when the order follows an answered call with its customer (the
     reports' rule: within ``window`` before it); an order without one is not a call's."""
-    created = order.created_at
-    call = (
-        await session.scalars(
-            select(Call)
-            .where(
-                Call.customer_id == order.customer_id,
-                Call.status == CallStatus.ANSWERED,
-                Call.direction.in_((CallDirection.IN, CallDirection.OUT)),
-                Call.manager_id.is_not(None),
-                Call.started_at <= created,
-                Call.started_at >= created - window,
-            )
-            .order_by(Call.started_at.desc(), Call.id.desc())
-            .limit(1)
-        )
-    ).first()
+    call = (await session.scalars(crediting_call(order, window))).first()
     if call is None:
         return
     lines = await _lines(session, {call.line} if call.line else set())
