@@ -109,12 +109,13 @@ async def _endpoints_by_type(session: AsyncSession) -> dict[str, list[int]]:
     return by_type
 
 
-async def _wanted(session: AsyncSession, type_: str) -> list[int]:
+async def _wanted(session: AsyncSession) -> dict[str, list[int]]:
+    """Which endpoints want which event: the fresh map, else the database's word."""
     bind = session.get_bind()
     known = _maps.get(bind) if isinstance(bind, Engine) else None
     if known is not None and known.fresh:
-        return known.by_type.get(type_, [])
-    return (await _endpoints_by_type(session)).get(type_, [])
+        return known.by_type
+    return await _endpoints_by_type(session)
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -161,11 +162,14 @@ async def emit_many(session: AsyncSession, events: list[Event]) -> list[str]:
     for event in events:
         if event.type not in EVENT_TYPES:
             raise ValueError(f"unknown webhook event {event.type!r}")
+    if not events:
+        return []
     now = utcnow()
+    by_type = await _wanted(session)
     rows: list[dict[str, Any]] = []
     wanted: dict[str, list[int]] = {}
     for event in events:
-        endpoints = await _wanted(session, event.type)
+        endpoints = by_type.get(event.type, [])
         if not endpoints:
             continue
         event_id = f"evt_{uuid.uuid4().hex}"

@@ -127,8 +127,6 @@ class WebhookSender:
         # Answers wait here for the recorder, which writes many in one transaction.
         self._answers: asyncio.Queue[tuple[int, Answer]] = asyncio.Queue()
         self._http: aiohttp.ClientSession | None = None
-        self.sent = 0
-        self.failed = 0
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -327,12 +325,10 @@ class WebhookSender:
             "next_attempt_at": now,
         }
         if answer.ok:
-            self.sent += 1
             change.update(state=DeliveryState.DELIVERED, delivered_at=now)
             endpoint.failing_since = None
             endpoint.last_success_at = now
             return change
-        self.failed += 1
         reason = change["last_error"] or f"HTTP {answer.status}"
         log.warning(
             "webhooks: endpoint %d (%s) did not take delivery %d (try %d): %s",
