@@ -82,7 +82,3 @@ def opening(week: Week, now: dt.datetime, zone: dt.tzinfo) -> Opening:
             return Opening(True, now)
         return Opening(False, start)
     return Opening(False, None)
-
-
-def is_open(week: Week, now: dt.datetime, zone: dt.tzinfo) -> bool:
-    return opening(week, now, zone).open_now

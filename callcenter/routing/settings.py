@@ -37,9 +37,14 @@ async def load_routing_settings(session: AsyncSession) -> RoutingSettings:
 async def save_routing_settings(
     session: AsyncSession, value: RoutingSettings, actor_id: int | None
 ) -> None:
-    row = await session.get(AppSetting, ROUTING_KEY)
+    await _save(session, ROUTING_KEY, value, actor_id)
+
+
+async def _save(session: AsyncSession, key: str, value: BaseModel, actor_id: int | None) -> None:
+    """One admin-edited setting, made or replaced, with who changed it."""
+    row = await session.get(AppSetting, key)
     if row is None:
-        session.add(AppSetting(key=ROUTING_KEY, value=value.model_dump(), updated_by_id=actor_id))
+        session.add(AppSetting(key=key, value=value.model_dump(), updated_by_id=actor_id))
     else:
         row.value = value.model_dump()
         row.updated_by_id = actor_id
@@ -116,10 +121,4 @@ async def load_shop_hours(session: AsyncSession) -> ShopHours:
 
 
 async def save_shop_hours(session: AsyncSession, value: ShopHours, actor_id: int | None) -> None:
-    row = await session.get(AppSetting, HOURS_KEY)
-    if row is None:
-        session.add(AppSetting(key=HOURS_KEY, value=value.model_dump(), updated_by_id=actor_id))
-    else:
-        row.value = value.model_dump()
-        row.updated_by_id = actor_id
-        row.updated_at = utcnow()
+    await _save(session, HOURS_KEY, value, actor_id)
