@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./var/callcenter.db"
     http_bind: str = "127.0.0.1:8000"
 
+    # Several instances on one PostgreSQL (callcenter/cluster/): this one's name in /healthz,
+    # the live board and pg_stat_activity (default: host name and process id), and how long a
+    # new leader waits before it acts (the lease is 3/4 of it; README "Scaling out").
+    instance_name: str = Field(default="", max_length=40)
+    leader_grace_seconds: float = Field(default=2.0, gt=0, le=60)
+
     ami_host: str = "127.0.0.1"
     ami_port: int = 5038
     ami_username: str = ""
