@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from callcenter import __version__
 from callcenter.audit import feature as audit
 from callcenter.calls import feature as calls
+from callcenter.cluster import feature as cluster
 from callcenter.core.api import API_PREFIX, ApiRouter
 from callcenter.core.errors import (
     ApiError,
@@ -56,10 +57,12 @@ from callcenter.webhooks import feature as webhooks
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "callcenter_session"
 
-# Started in this order, stopped in the reverse one. Everything that hears of calls starts
+# Started in this order, stopped in the reverse one. The cluster's bus and jobs leadership
+# first, as every feature may use them. Everything that hears of calls starts
 # before the PBXs connect (calls); listening sessions need the PBX, so they start after it, and
 # the website's callbacks stop placing calls before the PBXs go.
 FEATURES: tuple[Feature[Services], ...] = (
+    cluster.feature,
     managers.feature,
     customers.feature,
     orders.feature,
@@ -138,14 +141,20 @@ def _freeze_startup_objects() -> None:
 
 
 async def healthz(request: Request) -> Response:
+    """Per PBX: this instance's connection when it leads it (``"leader": true``), else who
+    does. Healthy when every PBX is connected here or led by another instance."""
     services = services_of(request)
     pbx = services.telephony.status()
     agi = services.agi
-    healthy = all(p["state"] == "connected" for p in pbx.values())
+    cluster = services.cluster
+    healthy = all(p["state"] == "connected" or p.get("leader_instance") for p in pbx.values())
     return JSONResponse(
         {
             "status": "ok" if healthy else "degraded",
             "version": __version__,
+            "instance": cluster.instance if cluster else None,
+            "jobs_leader": services.singletons.leader,
+            "bus": None if cluster is None else {"listening": cluster.bus.listening},
             "pbx": pbx,
             "agi": None
             if agi is None

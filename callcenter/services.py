@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from starlette.requests import HTTPConnection
 
 from callcenter.calls.telephony import Telephony
+from callcenter.cluster.bus import Message
+from callcenter.cluster.service import Cluster, Singletons
 from callcenter.core.db import make_engine, make_sessionmaker
 from callcenter.core.security import LoginRateLimiter
 from callcenter.core.services import CoreServices, services_in
@@ -53,6 +56,10 @@ class Services(CoreServices):
     softphones: Softphones
     webhooks: WebhookRelay
     web_callbacks: WebCallbacks
+    # Several instances on PostgreSQL: the bus and leaderships (None on SQLite), and the jobs
+    # one instance runs for all.
+    cluster: Cluster | None
+    singletons: Singletons
     # The FastAGI server, once the routing feature has started it (None when it is off).
     agi: FastAgiServer | None = None
 
@@ -60,7 +67,8 @@ class Services(CoreServices):
     def build(cls, settings: Settings) -> Services:
         engine = make_engine(settings.database_url)
         maker = make_sessionmaker(engine)
-        telephony = Telephony(settings, maker)
+        cluster = Cluster.of(settings)
+        telephony = Telephony(settings, maker, cluster)
         hub = ScreenPopHub()
         region = settings.default_region
         lines = LineBook(maker)
@@ -81,7 +89,7 @@ class Services(CoreServices):
             live_board=LiveBoard(hub, maker, region),
             live_listen=ListenService(settings, telephony),
             routing=CallRouting(maker, telephony, region, settings.device_tech, lines=lines),
-            recordings=RecordingJobs(settings, maker),
+            recordings=RecordingJobs(settings, maker, shared=cluster is not None),
             lines=lines,
             reports=Reports(rollups, settings.report_service_level_seconds),
             report_job=RollupJob(rollups),
@@ -92,6 +100,8 @@ class Services(CoreServices):
             ),
             webhooks=WebhookRelay(settings, engine),
             web_callbacks=WebCallbacks(settings, maker, telephony, callbacks),
+            cluster=cluster,
+            singletons=Singletons(cluster),
         )
         services._wire()
         return services
@@ -108,6 +118,34 @@ class Services(CoreServices):
         self.telephony.add_store_hook(call_hook(self.settings.public_url))
         self.callbacks.listeners.append(self.live_board.on_task)
         self.callbacks.listeners.append(callback_pops(self.screenpop, self.sessionmaker))
+        if self.cluster is not None:
+            self._wire_cluster(self.cluster)
+
+    def _wire_cluster(self, cluster: Cluster) -> None:
+        """What the instances tell each other: every change of the pops and the board, and
+        new dial lists to build (the PBX's requests are ``Telephony``'s)."""
+        bus, hub, dial_lists = cluster.bus, self.screenpop, self.dial_lists
+        hub.relay = lambda change, args: bus.publish("hub", change=change, args=args)
+        bus.on("hub", lambda m: hub.apply(str(m["change"]), list(m["args"])))
+        hub.board_listeners.append(self.live_board.absorb)
+        dial_lists.elsewhere = lambda list_id: bus.publish("dial_list.build", list_id=list_id)
+        self.live_board.leaders = self._leaders
+
+        def build(message: Message) -> None:
+            if dial_lists.running:
+                dial_lists.build(int(message["list_id"]))
+
+        bus.on("dial_list.build", build)
+
+
+    def _leaders(self) -> dict[str, Any]:
+        """Who leads each PBX, as the live board shows it."""
+        pbx = [
+            {"name": name, "leader": state.get("leader_instance"), "here": bool(state["leader"])}
+            for name, state in self.telephony.status().items()
+        ]
+        instance = self.cluster.instance if self.cluster else None
+        return {"instance": instance, "pbx": pbx, "jobs": self.singletons.holder}
 
 
 def services_of(conn: HTTPConnection) -> Services:

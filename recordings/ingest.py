@@ -6,6 +6,11 @@ source in the inbox and the row unfinished, and :meth:`IngestWorker.start` picks
 the storage key is fixed in the row, so a second run replaces the same object, never makes a
 second one. The source is removed only after the stored file was checked and the row says
 ready.
+
+Several workers may share a store and a storage (several instances of the service): each job
+is worked inside :meth:`JobStore.hold`, which lets one worker at a time have it and hands over
+the job as it stands then, so a job queued by two workers is done once, by whichever comes
+first, and the other finds nothing left to do.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -57,6 +63,11 @@ class JobStore(Protocol):
         """Jobs a previous run did not finish."""
         ...
 
+    def hold(self, claim: Claim) -> AbstractAsyncContextManager[Claim | None]:
+        """The job for this worker alone while inside, as it stands now; None when another
+        worker has it or nothing is left to do."""
+        ...
+
     async def finish(self, claim: Claim, info: audio.AudioInfo) -> None: ...
 
     async def fail(self, claim: Claim, error: RecordingError) -> None: ...
@@ -95,17 +106,24 @@ class IngestWorker:
         self.stored = 0
         self.failed = 0
 
-    async def start(self) -> None:
-        await asyncio.to_thread(self.storage.discard_partials, 0.0)
+    async def start(self, *, partials_older_than: float = 0.0) -> None:
+        """Queue the jobs a previous run left and start working. Half-written files of a
+        previous run go first; with other workers on the same storage, only old ones."""
+        await asyncio.to_thread(self.storage.discard_partials, partials_older_than)
+        await self.resume()
+        self._tasks = [
+            asyncio.create_task(self._run(), name=f"recordings-ingest-{i}")
+            for i in range(self.concurrency)
+        ]
+
+    async def resume(self) -> int:
+        """Queue every unfinished job (another worker's, stopped midway, among them)."""
         pending = await self.store.pending()
         for claim in pending:
             self._enqueue(claim)
         if pending:
             log.info("recordings: %d unfinished ingest job(s) queued again", len(pending))
-        self._tasks = [
-            asyncio.create_task(self._run(), name=f"recordings-ingest-{i}")
-            for i in range(self.concurrency)
-        ]
+        return len(pending)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -135,7 +153,9 @@ class IngestWorker:
         while True:
             claim = await self.queue.get()
             try:
-                await self.process(claim)
+                async with self.store.hold(claim) as held:
+                    if held is not None:
+                        await self.process(held)
             except Exception:
                 log.exception("recordings: ingest of %s failed unexpectedly", claim.job.source)
             finally:

@@ -58,24 +58,36 @@ class Serve:
         self.cli("users", "add", login, "--role", role, "--password", f"{login}-password-1")
         return self.cli("tokens", "create", login).strip().split()[-1]
 
-    def start(self) -> None:
+    def start(self, *, standby: bool = False) -> None:
+        """Start, and wait until its PBX is connected, or (``standby``, several instances)
+        until it knows which other instance leads it."""
         with (self.tmp / "serve.log").open("ab") as log:
             self.proc = subprocess.Popen(
                 [CALLCENTER, "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
-        wait_until(self.connected, timeout=30)
+        wait_until(self.standing_by if standby else self.connected, timeout=30)
 
-    def connected(self) -> bool:
-        """Whether it answers and its PBX is connected."""
+    def health(self) -> dict[str, Any] | None:
+        """Its /healthz; None while it does not answer (an AssertionError once it exited)."""
         assert self.proc is not None
         if self.proc.poll() is not None:
             log = (self.tmp / "serve.log").read_text(errors="replace")[-3000:]
             raise AssertionError(f"the service exited with {self.proc.returncode}:\n{log}")
         try:
-            health = httpx2.get(f"{self.url}/healthz", timeout=2).json()
+            health: dict[str, Any] = httpx2.get(f"{self.url}/healthz", timeout=2).json()
         except httpx2.HTTPError:
-            return False
-        return bool(health["pbx"]["default"]["state"] == "connected")
+            return None
+        return health
+
+    def connected(self) -> bool:
+        """Whether it answers and its PBX is connected."""
+        health = self.health()
+        return health is not None and health["pbx"]["default"]["state"] == "connected"
+
+    def standing_by(self) -> bool:
+        """Whether it answers and another instance leads its PBX."""
+        pbx = (self.health() or {}).get("pbx", {}).get("default", {})
+        return pbx.get("leader") is False and bool(pbx.get("leader_instance"))
 
     def kill(self) -> None:
         assert self.proc is not None

@@ -295,6 +295,16 @@ LIVE_BOARD: dict[str, dict[str, str]] = {
     },
     "live.no_calls": {"ru": "Сейчас звонков нет.", "en": "No calls right now."},
     "live.no_tasks": {"ru": "Перезванивать некому.", "en": "No callbacks waiting."},
+    "live.cluster.pbx": {"ru": "АТС {pbx}: ведёт {leader}", "en": "PBX {pbx}: led by {leader}"},
+    "live.cluster.here": {"ru": "{name}, этот сервер", "en": "{name}, this server"},
+    "live.cluster.none": {
+        "ru": "никто (сервер сменяется)",
+        "en": "nobody (a server is taking over)",
+    },
+    "live.cluster.instance": {
+        "ru": "эта страница — с сервера {name}",
+        "en": "this page is served by {name}",
+    },
     "live.overdue": {"ru": "просрочено", "en": "overdue"},
     "live.unknown": {"ru": "неизвестный номер", "en": "unknown number"},
     # Why "Listen" did not connect, by the API's error code (ui.js errorText).

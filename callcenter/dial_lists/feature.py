@@ -9,11 +9,11 @@ from callcenter.services import Services
 
 
 async def start(services: Services) -> None:
-    await services.dial_lists.start()
+    await services.singletons.add(services.dial_lists)
 
 
 async def stop(services: Services) -> None:
-    await services.dial_lists.stop()
+    await services.singletons.remove(services.dial_lists)
 
 
 feature = Feature[Services](

@@ -7,6 +7,10 @@
   of managers who no longer work a list (deactivated, taken off it), once a minute.
 
 ``clock`` is the one "now" of dial lists (tests replace it).
+
+Builds and sweeps are one instance's job among several (``cluster.service.Singletons``): an
+instance that does not run them hands a new list's build to the one that does (``elsewhere``,
+the cluster bus); a build nobody took is resumed by the next instance to run the jobs.
 """
 
 from __future__ import annotations
@@ -41,8 +45,15 @@ class DialListJobs:
         self.sweep_every = sweep_every
         self.builds: dict[int, asyncio.Task[None]] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        # Where builds go while this instance does not run the jobs.
+        self.elsewhere: Callable[[int], None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._sweeper is not None
 
     async def start(self) -> None:
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="dial-list-sweeper")
         async with self.sessionmaker() as session:
             building = list(
                 await session.scalars(
@@ -52,7 +63,6 @@ class DialListJobs:
         for list_id in building:
             log.info("dial list %s: resuming its build", list_id)
             self.build(list_id)
-        self._sweeper = asyncio.create_task(self._sweep_forever(), name="dial-list-sweeper")
 
     async def stop(self) -> None:
         tasks = [*self.builds.values(), *([self._sweeper] if self._sweeper else [])]
@@ -62,8 +72,15 @@ class DialListJobs:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self.builds.clear()
+        self._sweeper = None
 
-    def build(self, list_id: int) -> asyncio.Task[None]:
+    def build(self, list_id: int) -> asyncio.Task[None] | None:
+        """Build the list here, or hand it to the instance that runs the jobs (None)."""
+        if not self.running and self.elsewhere is not None:
+            self.elsewhere(list_id)
+            return None
+        if list_id in self.builds:
+            return self.builds[list_id]
         task = asyncio.create_task(self.builder.build(list_id), name=f"dial-list-build-{list_id}")
         self.builds[list_id] = task
         task.add_done_callback(lambda _t: self.builds.pop(list_id, None))

@@ -41,6 +41,7 @@ from pbx_bridge.tracker import (
     Change,
     DevicePresence,
     DeviceRinging,
+    Resynced,
 )
 from routing.decide import reachable
 
@@ -91,6 +92,10 @@ class LiveBoard:
         self._queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue(10_000)
         self._worker: asyncio.Task[None] | None = None
         self._refresher: asyncio.Task[None] | None = None
+        # Who leads each PBX (several instances): each instance tells its own boards.
+        self.leaders: Callable[[], dict[str, Any]] | None = None
+        self._leaders_shown: dict[str, Any] | None = None
+        self._leaders_watch: asyncio.Task[None] | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -101,16 +106,18 @@ class LiveBoard:
             log.exception("live board: the first load failed; retrying in the background")
         self._worker = asyncio.create_task(self._run(), name="live-board")
         self._refresher = asyncio.create_task(self._refresh_loop(), name="live-board-refresh")
+        if self.leaders is not None:
+            self._leaders_watch = asyncio.create_task(self._watch_leaders(), name="live-leaders")
 
     async def stop(self) -> None:
         if self._refresh_timer is not None:
             self._refresh_timer.cancel()
-        for task in (self._refresher, self._worker):
+        for task in (self._refresher, self._worker, self._leaders_watch):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._worker = self._refresher = None
+        self._worker = self._refresher = self._leaders_watch = None
 
     async def idle(self) -> None:
         """Wait until every queued item, and a refresh put off for a moment, is handled."""
@@ -127,13 +134,24 @@ class LiveBoard:
             "managers": sorted(self.managers.values(), key=lambda m: (m["name"], m["id"])),
             "tasks": self.tasks,
             "stats": self.stats,
+            "cluster": self.leaders() if self.leaders is not None else None,
         }
+
+    async def _watch_leaders(self, every: float = 1.0) -> None:
+        """A change of leader reaches this instance's boards within a second."""
+        assert self.leaders is not None
+        while True:
+            now = self.leaders()
+            if now != self._leaders_shown:
+                self._leaders_shown = now
+                self.hub.publish_board({"type": "board.cluster", "cluster": now}, share=False)
+            await asyncio.sleep(every)
 
     # --- listeners ----------------------------------------------------------------------------
 
     async def on_changes(self, pbx: str, changes: Sequence[Change]) -> None:
         """Early listener: calls and device states, before the call log is written."""
-        if any(isinstance(c, (*_CALL_CHANGES, DevicePresence)) for c in changes):
+        if any(isinstance(c, (*_CALL_CHANGES, DevicePresence, Resynced)) for c in changes):
             self._put(("changes", pbx, changes))
 
     async def on_stored(self, _pbx: str, changes: Sequence[Change]) -> None:
@@ -168,6 +186,20 @@ class LiveBoard:
 
     def _watched(self) -> bool:
         return self.hub.board_connections > 0
+
+    def absorb(self, message: Message) -> None:
+        """A board message from another instance (the one leading a PBX sees its calls and
+        phones): kept, so a board opened here starts from the same snapshot."""
+        if message.get("type") == "board.call":
+            call = message["call"]
+            key = (str(call.get("pbx")), str(call.get("call_id")))
+            if call.get("state") == "ended":
+                self.calls.pop(key, None)
+            else:
+                self.calls[key] = call
+        elif message.get("type") == "board.manager":
+            entry = message["manager"]
+            self.managers[entry["id"]] = entry
 
     def put_manager(self, entry: dict[str, Any], *, device: bool = False) -> None:
         """A manager's presence (or details) changed: tell the boards. The device state comes
@@ -229,7 +261,11 @@ class LiveBoard:
                     self._customers[(pbx, call_id)] = await self._customer_of(session, call.number)
         touched: dict[CallKey, bool] = {}  # key -> still live
         for change in changes:
-            if isinstance(change, DevicePresence):
+            if isinstance(change, Resynced):  # calls that ended while nobody watched
+                still = set(change.live)
+                for key in [k for k in self.calls if k[0] == pbx and k[1] not in still]:
+                    touched[key] = self._end(key)
+            elif isinstance(change, DevicePresence):
                 self._device(change.extension, change.state, change.softphone)
             elif isinstance(change, CallEnded):
                 touched[(pbx, change.call.call_id)] = self._end((pbx, change.call.call_id))

@@ -41,7 +41,7 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from callcenter.calls.telephony import Telephony
+from callcenter.calls.telephony import LiveCall, PbxUnavailable, Telephony
 from callcenter.core.settings import Settings
 from callcenter.live.track import SlinTrack
 from pbx_bridge.audiosocket import AudioSocketServer, AudioSocketSession
@@ -49,7 +49,6 @@ from pbx_bridge.tracker import (
     SERVICE_CHANNEL_PREFIX,
     CallEnded,
     CallsMerged,
-    CallSnapshot,
     Change,
 )
 
@@ -163,7 +162,7 @@ class ListenService:
     ) -> tuple[ListenSession, RTCSessionDescription]:
         """Answer the browser's offer and start the spy; returns once audio flows from Asterisk
         (the AudioSocket has connected)."""
-        pbx, call, leg, server = self._listenable(call_id, sdp_type)
+        pbx, call, leg, server = await self._listenable(call_id, sdp_type)
         audio = server.register()
         track = SlinTrack()
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
@@ -208,25 +207,25 @@ class ListenService:
         )
         return session, answer
 
-    def _listenable(
+    async def _listenable(
         self, call_id: str, sdp_type: str
-    ) -> tuple[str, CallSnapshot, tuple[str, str], AudioSocketServer]:
+    ) -> tuple[str, LiveCall, tuple[str, str], AudioSocketServer]:
         """(PBX, call, the answering leg, the AudioSocket server) of a call one may listen
-        to now; the reason as an error otherwise."""
-        found = self.telephony.live_call(call_id)
-        if found is None:
-            raise CallNotLive(f"call {call_id} is not live")
-        pbx, call, leg = found
-        if leg is None:
-            raise CallNotAnswered(f"nobody has answered call {call_id} yet")
-        link = self.telephony.links.get(pbx)
+        to now; the reason as an error otherwise. The call may be on a PBX another instance
+        leads: that one places the spy, whose audio comes to this instance's AudioSocket."""
         if self.server is None:
             raise ListenUnavailable("live listening is off (no AudioSocket server)")
-        if link is None or not link.client.connected:
-            raise ListenUnavailable(f"PBX {pbx} is not connected")
         if sdp_type != "offer":
             raise BadOffer("type must be 'offer'")
-        return pbx, call, leg, self.server
+        found = await self.telephony.find_live_call(call_id)
+        if found is None:
+            raise CallNotLive(f"call {call_id} is not live")
+        if found.leg is None:
+            raise CallNotAnswered(f"nobody has answered call {call_id} yet")
+        status = self.telephony.status().get(found.pbx, {})
+        if status.get("leader") and status.get("state") != "connected":
+            raise ListenUnavailable(f"PBX {found.pbx} is not connected")
+        return found.pbx, found, found.leg, self.server
 
     async def _start_spy(self, session: ListenSession) -> None:
         """Originate the spy and wait until its audio flows; the session is stopped when
@@ -268,9 +267,9 @@ class ListenService:
     ) -> None:
         audio = audio or session.audio
         channel_id = f"{SERVICE_CHANNEL_PREFIX}listen-{audio.uuid.hex}"
-        link = self.telephony.links[session.pbx]
         options = SPY_OPTIONS[mode or session.mode]
-        response = await link.client.send_action(
+        response = await self.telephony.send_action(
+            session.pbx,
             {
                 "Action": "Originate",
                 "ActionID": channel_id,
@@ -283,7 +282,7 @@ class ListenService:
             }
         )
         if not response.success:
-            raise RuntimeError(str(response.get("Message") or "Originate refused"))
+            raise RuntimeError(response.message or "Originate refused")
 
     # --- speaking ---------------------------------------------------------------------------
 
@@ -367,11 +366,9 @@ class ListenService:
     async def _hangup_spy(self, session: ListenSession, channel_id: str | None = None) -> None:
         """Closing the AudioSocket already hangs the spy up; Hangup covers a spy whose socket
         never connected. Channel takes a Uniqueid as well as a name."""
-        link = self.telephony.links.get(session.pbx)
-        if link is None or not link.client.connected:
-            return
         try:
-            await link.client.send_action(
+            await self.telephony.send_action(
+                session.pbx,
                 {
                     "Action": "Hangup",
                     "Channel": channel_id or session.spy_channel_id,
@@ -379,6 +376,8 @@ class ListenService:
                 },
                 timeout=self.hangup_timeout,
             )
+        except PbxUnavailable:
+            return
         except Exception as exc:
             log.warning("listen %s: AMI Hangup of the spy failed: %r", session.id, exc)
 

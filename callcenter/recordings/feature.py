@@ -11,9 +11,11 @@ from callcenter.services import Services
 
 async def start(services: Services) -> None:
     await services.recordings.start()
+    await services.singletons.add(services.recordings.chores)
 
 
 async def stop(services: Services) -> None:
+    await services.singletons.remove(services.recordings.chores)
     await services.recordings.stop()
 
 

@@ -9,13 +9,14 @@ import contextlib
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Literal
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.cluster.leadership import lock_key
 from callcenter.core.models import Call, CallDirection, Recording, RecordingStatus, utcnow
 from callcenter.core.settings import Settings
 from callcenter.webhooks.events import recording_ready
@@ -120,6 +121,27 @@ class DbJobStore:
                     claims.append(claim)
             return claims
 
+    @contextlib.asynccontextmanager
+    async def hold(self, claim: Claim) -> AsyncIterator[Claim | None]:
+        """On PostgreSQL a transaction's advisory lock on the recording, the transaction (a
+        read, no row locks) left open while the job is worked: it ends, and the lock with it,
+        when the job does, is cancelled, or its instance dies. Then the row as it is now.
+        SQLite has one instance, hence one worker: the row only."""
+        async with self.sessionmaker() as session:
+            shared = session.get_bind().dialect.name == "postgresql"
+            key = lock_key(f"recording:{claim.recording_id}")
+            if shared and not await session.scalar(select(func.pg_try_advisory_xact_lock(key))):
+                held = None  # another instance works on it
+            else:
+                recording = await session.scalar(
+                    select(Recording).where(Recording.public_id == claim.recording_id)
+                )
+                held = None if recording is None else self._claim(recording, claim.job)
+            if shared:
+                yield held
+                return
+        yield held
+
     async def _update(self, claim: Claim, **values: object) -> None:
         async with self.sessionmaker() as session, session.begin():
             await session.execute(
@@ -182,10 +204,22 @@ class DbRetentionIndex:
 
 
 class RecordingJobs:
-    """Wired by the app's lifespan: a call listener for the bridge, the ingest worker, and the
-    daily retention run."""
+    """Wired by the app's lifespan: a call listener for the bridge and the ingest worker;
+    :attr:`chores` (retention, and re-queueing what a stopped instance left) are one
+    instance's job among several (``cluster.service.Singletons``).
 
-    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    With ``shared`` storage (several instances) every worker resumes unfinished jobs at start
+    and the chores re-queue them every minute, so the jobs of an instance that was killed
+    midway are done without waiting for its restart; :meth:`DbJobStore.hold` makes sure each
+    is done once."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        shared: bool = False,
+    ) -> None:
         self.storage = FilesystemStorage(settings.recordings_dir)
         self.mapper = InboxMapper(settings.recordings_pbx_prefix, settings.recordings_inbox_path)
         self.worker = IngestWorker(
@@ -193,20 +227,14 @@ class RecordingJobs:
         )
         self.index = DbRetentionIndex(sessionmaker)
         self.retention_days = settings.recordings_retention_days
-        self._retention: asyncio.Task[None] | None = None
+        self.shared = shared
+        self.chores = RecordingChores(self)
 
     async def start(self) -> None:
-        await self.worker.start()
-        self._retention = asyncio.create_task(
-            every(DAY, self.purge, first_delay=60.0), name="recordings-retention"
-        )
+        # Another instance's half-written file is not a leftover: only old ones are.
+        await self.worker.start(partials_older_than=3600.0 if self.shared else 0.0)
 
     async def stop(self) -> None:
-        if self._retention is not None:
-            self._retention.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retention
-            self._retention = None
         await self.worker.stop()
 
     async def purge(self, now: dt.datetime | None = None) -> list[Expired]:
@@ -232,3 +260,32 @@ class RecordingJobs:
                         customer_leg=customer_leg(call.direction.value if call.direction else None),
                     )
                 )
+
+
+
+class RecordingChores:
+    """Retention once a day (the first a minute after start) and, with several instances,
+    the unfinished jobs queued again every minute."""
+
+    def __init__(self, jobs: RecordingJobs) -> None:
+        self.jobs = jobs
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(
+                every(DAY, self.jobs.purge, first_delay=60.0), name="recordings-retention"
+            )
+        ]
+        if self.jobs.shared:
+            resume = self.jobs.worker.resume
+            self._tasks.append(
+                asyncio.create_task(every(60.0, resume, first_delay=60.0), name="recordings-resume")
+            )
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()

@@ -8,11 +8,11 @@ from callcenter.services import Services
 
 
 async def start(services: Services) -> None:
-    await services.report_job.start()
+    await services.singletons.add(services.report_job)
 
 
 async def stop(services: Services) -> None:
-    await services.report_job.stop()
+    await services.singletons.remove(services.report_job)
 
 
 feature = Feature[Services](

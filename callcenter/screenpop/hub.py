@@ -5,6 +5,11 @@ Pure state, no sockets and no database: the notifier calls :meth:`ring`, :meth:`
 :class:`Subscriber` with a bounded queue of JSON frames. Publishing never waits: a full queue
 drops the frame, logs it, and marks the subscriber ``lagging`` so its socket is closed and the
 browser reconnects, getting the still-ringing pops again (:meth:`subscribe` replays them).
+
+With several instances every hub holds the same pops: each change made here is handed to
+``relay`` (the cluster bus), and the other instances :meth:`apply` it to theirs. So a browser
+connected to any instance gets its pops, a reconnect to another one replays what still
+rings, and a new PBX leader's re-sync pops nothing twice (``ring`` knows who was shown what).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +74,34 @@ class ScreenPopHub:
         self._pops: OrderedDict[CallKey, _Pop] = OrderedDict()
         self._board: set[Subscriber] = set()
         self.dropped = 0
+        # Where this hub's changes go for the other instances' hubs (the cluster bus).
+        self.relay: Callable[[str, list[Any]], None] | None = None
+        # Told of board messages from other instances (the live board keeps its state).
+        self.board_listeners: list[Callable[[Message], None]] = []
+        self._applying = False
+
+    def apply(self, change: str, args: list[Any]) -> None:
+        """Another instance's change, made here too (not relayed again)."""
+        method = _REPLAYED.get(change)
+        if method is None:
+            log.warning("screen-pop hub: unknown change %r from another instance", change)
+            return
+        if change in ("ring", "answer", "end", "merge"):
+            args = [tuple(args[0]), *args[1:]]
+        if change == "merge":
+            args[1] = tuple(args[1])
+        if change == "publish_board":
+            for listener in self.board_listeners:
+                listener(args[0])
+        self._applying = True
+        try:
+            method(self, *args)
+        finally:
+            self._applying = False
+
+    def _share(self, change: str, *args: Any) -> None:
+        if self.relay is not None and not self._applying:
+            self.relay(change, list(args))
 
     # --- connections ------------------------------------------------------------------------
 
@@ -103,8 +136,10 @@ class ScreenPopHub:
     def board_connections(self) -> int:
         return len(self._board)
 
-    def publish_board(self, message: Message) -> None:
-        """A board.* message to every live board."""
+    def publish_board(self, message: Message, *, share: bool = True) -> None:
+        """A board.* message to every live board (with ``share``, other instances' too)."""
+        if share:
+            self._share("publish_board", message)
         if not self._board:
             return
         frame = encode(message)
@@ -125,6 +160,7 @@ class ScreenPopHub:
 
     def ring(self, key: CallKey, manager_id: int, message: Message) -> bool:
         """Pop the call for a manager whose device rings; False when it was popped already."""
+        self._share("ring", key, manager_id, message)
         pop = self._pops.get(key)
         if pop is None:
             pop = self._pops[key] = _Pop(ringing=message)
@@ -140,6 +176,7 @@ class ScreenPopHub:
 
     def answer(self, key: CallKey, manager_id: int | None) -> None:
         """Everyone shown the call hears who answered, so the others close their pop."""
+        self._share("answer", key, manager_id)
         pop = self._pops.get(key)
         if pop is None:
             return
@@ -150,15 +187,25 @@ class ScreenPopHub:
             self._send(shown_to, message)
 
     def end(self, key: CallKey, status: str) -> None:
+        self._share("end", key, status)
         pop = self._pops.pop(key, None)
         if pop is None:
             return
         for shown_to, call_id in pop.shown.items():
             self._send(shown_to, {"type": "call.ended", "call_id": call_id, "status": status})
 
+    def end_missing(self, pbx: str, live: Iterable[str]) -> None:
+        """The PBX's calls are now these (a re-sync, maybe by a new leader): the pops of the
+        others end, as the calls did while nobody watched."""
+        still = set(live)
+        for key, pop in list(self._pops.items()):
+            if key[0] == pbx and key[1] not in still:
+                self.end(key, "answered" if pop.answered_by is not None else "missed")
+
     def merge(self, absorbed: CallKey, survivor: CallKey) -> None:
         """The PBX joined two calls (a transfer): later messages about the survivor reach the
         browsers that show the absorbed one, under the call id they show."""
+        self._share("merge", absorbed, survivor)
         old = self._pops.pop(absorbed, None)
         if old is None:
             return
@@ -173,8 +220,9 @@ class ScreenPopHub:
 
     def notify(self, manager_ids: Iterable[int] | None, message: Message) -> None:
         """A message to these managers' connections, or to everyone connected (None)."""
-        targets = self._subscribers.keys() if manager_ids is None else manager_ids
-        for manager_id in list(targets):
+        ids = None if manager_ids is None else list(manager_ids)
+        self._share("notify", ids, message)
+        for manager_id in list(self._subscribers) if ids is None else ids:
             self._send(manager_id, message)
 
     # --- delivery ---------------------------------------------------------------------------
@@ -196,3 +244,13 @@ class ScreenPopHub:
                 subscriber.manager_id,
                 subscriber.dropped,
             )
+
+
+_REPLAYED: dict[str, Callable[..., Any]] = {
+    "ring": ScreenPopHub.ring,
+    "answer": ScreenPopHub.answer,
+    "end": ScreenPopHub.end,
+    "merge": ScreenPopHub.merge,
+    "notify": ScreenPopHub.notify,
+    "publish_board": ScreenPopHub.publish_board,
+}

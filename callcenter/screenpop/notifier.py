@@ -37,6 +37,7 @@ from pbx_bridge.tracker import (
     Change,
     DeviceRinging,
     Direction,
+    Resynced,
 )
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,8 @@ class ScreenPopNotifier:
 
     async def __call__(self, pbx: str, changes: Sequence[Change]) -> None:
         for change in changes:
+            if isinstance(change, Resynced):
+                self.hub.end_missing(pbx, change.live)
             if not isinstance(change, self._WANTED):
                 continue
             key = (pbx, change.call.call_id)

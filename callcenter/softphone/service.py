@@ -19,7 +19,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.calls.telephony import Telephony
+from callcenter.calls.telephony import PbxUnavailable, Telephony
+from callcenter.cluster.bus import RemoteError
 from callcenter.core.models import Manager
 from callcenter.softphone.accounts import Account, endpoint_of, new_ha1, render
 from pbx_bridge.ami import AmiError
@@ -88,11 +89,12 @@ class Softphones:
     async def _reload(self) -> bool:
         """Every PBX re-reads the file; False when one could not be asked."""
         done = True
-        for link in self.telephony.links.values():
+        for pbx in self.telephony.servers:
             try:
-                await link.client.send_action({"Action": "Reload", "Module": "res_pjsip.so"})
-            except (AmiError, TimeoutError) as exc:
-                log.warning("softphones: PBX %s did not reload res_pjsip: %s", link.name, exc)
+                reload = {"Action": "Reload", "Module": "res_pjsip.so"}
+                await self.telephony.send_action(pbx, reload)
+            except (AmiError, PbxUnavailable, RemoteError, TimeoutError) as exc:
+                log.warning("softphones: PBX %s did not reload res_pjsip: %s", pbx, exc)
                 done = False
         return done
 

@@ -270,7 +270,7 @@ class WebCallbacks:
     ) -> Manager | None:
         """The customer's personal manager when free, else the default group's least recently
         offered free one; nobody while no PBX is connected."""
-        if not any(p["state"] == "connected" for p in self.telephony.status().values()):
+        if not self.telephony.reachable():
             return None
         managers = {
             m.id: m for m in await session.scalars(select(Manager).where(Manager.is_active))

@@ -1,5 +1,6 @@
 // The supervisors' live board (live.html): /ws?board=1 sends board.snapshot, then board.call /
-// board.manager / board.tasks / board.stats. Durations tick here; "Listen" is live_listen.js.
+// board.manager / board.tasks / board.stats, and with several instances board.cluster (who
+// leads each PBX). Durations tick here; "Listen" is live_listen.js.
 import {
   clock, deviceState, el, fmt, localTime, pageData, phone, readJson, reconnecting, reveal, strings,
 } from "./ui.js";
@@ -185,6 +186,19 @@ function setStats(s) {
   }
 }
 
+// Several instances: which one leads each PBX, and this page's own instance.
+function setCluster(cluster) {
+  const node = document.getElementById("live-cluster");
+  node.hidden = !cluster;
+  if (!cluster) return;
+  const parts = cluster.pbx.map((p) => fmt("live.cluster.pbx", {
+    pbx: p.name,
+    leader: p.leader ? (p.here ? fmt("live.cluster.here", { name: p.leader }) : p.leader)
+      : strings()["live.cluster.none"],
+  }));
+  node.textContent = [...parts, fmt("live.cluster.instance", { name: cluster.instance })].join(" · ");
+}
+
 // --- the socket -------------------------------------------------------------------------------
 
 function snapshot(message) {
@@ -198,6 +212,7 @@ function snapshot(message) {
   document.getElementById("live-no-calls").hidden = board.calls.size > 0;
   setTasks(message.tasks);
   setStats(message.stats || {});
+  setCluster(message.cluster);
 }
 
 function onMessage(message) {
@@ -207,6 +222,7 @@ function onMessage(message) {
     case "board.manager": setManager(message.manager); break;
     case "board.tasks": setTasks(message.tasks); break;
     case "board.stats": setStats(message.stats); break;
+    case "board.cluster": setCluster(message.cluster); break;
     default: break; // call.ringing & co: the workplace's pop panel shows those
   }
 }

@@ -4,8 +4,10 @@ is a dict here (the database one is tested in tests/integration)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -50,6 +52,11 @@ class MemoryStore:
 
     async def pending(self) -> list[Claim]:
         return [c for row in self.rows.values() if (c := self._claim(row)) is not None]
+
+    @contextlib.asynccontextmanager
+    async def hold(self, claim: Claim) -> AsyncIterator[Claim | None]:
+        row = self.rows.get((claim.job.call_id, claim.job.source))
+        yield None if row is None else self._claim(row)
 
     def row(self, claim: Claim) -> Row:
         return self.rows[(claim.job.call_id, claim.job.source)]
