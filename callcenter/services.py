@@ -15,7 +15,7 @@ from starlette.requests import HTTPConnection
 
 from callcenter.calls.telephony import Telephony
 from callcenter.core.db import make_engine, make_sessionmaker
-from callcenter.core.security import LoginRateLimiter
+from callcenter.core.rate_limits import LoginRateLimiter
 from callcenter.core.services import CoreServices, services_in
 from callcenter.core.settings import Settings
 from callcenter.dial_lists.jobs import DialListJobs
@@ -72,7 +72,7 @@ class Services(CoreServices):
             settings=settings,
             engine=engine,
             sessionmaker=maker,
-            login_limiter=LoginRateLimiter(settings.login_attempts_per_minute),
+            login_limiter=LoginRateLimiter(maker, settings.login_attempts_per_minute),
             telephony=telephony,
             callbacks=callbacks,
             dial_lists=DialListJobs(maker),

@@ -149,3 +149,31 @@ class RateLimit:
         async with self.sessionmaker() as session:
             await session.execute(delete(RateHit).where(RateHit.id.in_(expired)))
             await session.commit()
+
+
+class LoginRateLimiter:
+    """Failed logins per client address and per login name, in a sliding window."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        max_failures: int,
+        window_seconds: float = 60.0,
+        clock: Clock | None = None,
+    ) -> None:
+        self._failures = RateLimit(sessionmaker, "login", max_failures, window_seconds, clock)
+
+    def _keys(self, client: str, login: str) -> tuple[str, str]:
+        return f"ip:{client}", f"login:{login.strip().lower()}"
+
+    async def retry_after(self, client: str, login: str) -> int:
+        """Seconds until another attempt is allowed; 0 when allowed now."""
+        wait = max([await self._failures.wait(key) for key in self._keys(client, login)])
+        return int(wait) + 1 if wait > 0 else 0
+
+    async def failed(self, client: str, login: str) -> None:
+        for key in self._keys(client, login):
+            await self._failures.add(key)
+
+    async def succeeded(self, client: str, login: str) -> None:
+        await self._failures.forget(self._keys(client, login)[1])

@@ -1,4 +1,5 @@
-"""Passwords, API tokens, CSRF tokens and rate limiting (logins, the website's requests)."""
+"""Passwords, API tokens, CSRF tokens and the website's request limits (the login limit is in
+``rate_limits``)."""
 
 from __future__ import annotations
 
@@ -106,24 +107,3 @@ class SlidingWindow:
     def __len__(self) -> int:
         return len(self._hits)
 
-
-class LoginRateLimiter:
-    """Failed logins per client address and per login name, in a sliding window."""
-
-    def __init__(self, max_failures: int, window_seconds: float = 60.0) -> None:
-        self._failures = SlidingWindow(max_failures, window_seconds)
-
-    def _keys(self, client: str, login: str) -> tuple[str, str]:
-        return f"ip:{client}", f"login:{login.strip().lower()}"
-
-    def retry_after(self, client: str, login: str) -> int:
-        """Seconds until another attempt is allowed; 0 when allowed now."""
-        wait = max(self._failures.wait(key) for key in self._keys(client, login))
-        return int(wait) + 1 if wait > 0 else 0
-
-    def failed(self, client: str, login: str) -> None:
-        for key in self._keys(client, login):
-            self._failures.add(key)
-
-    def succeeded(self, client: str, login: str) -> None:
-        self._failures.forget(self._keys(client, login)[1])

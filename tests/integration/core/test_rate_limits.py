@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.core.db import make_engine, make_sessionmaker
 from callcenter.core.models import RateHit
-from callcenter.core.rate_limits import RateLimit
+from callcenter.core.rate_limits import LoginRateLimiter, RateLimit
 
 Maker = async_sessionmaker[AsyncSession]
 START = dt.datetime(2026, 6, 15, 9, 0)
@@ -152,14 +152,45 @@ async def test_forget_drops_the_key_only(instances: tuple[Maker, Maker]) -> None
 
 
 async def test_keys_are_stored_as_hashes_only(instances: tuple[Maker, Maker]) -> None:
-    await RateLimit(instances[0], "test", 3, 60).add("ip:203.0.113.7")
+    login = LoginRateLimiter(instances[0], max_failures=3)
+    await login.failed("203.0.113.7", "Anna.Petrova")
     await RateLimit(instances[0], "callback.phone", 3, 60).hit("phone:+79031112233")
     stored = await rows(instances[0])
     assert {r.key_hash for r in stored} == {
-        hashlib.sha256(key.encode()).hexdigest() for key in ("ip:203.0.113.7", "phone:+79031112233")
+        hashlib.sha256(key.encode()).hexdigest()
+        for key in ("ip:203.0.113.7", "login:anna.petrova", "phone:+79031112233")
     }
     text = repr([(r.bucket, r.key_hash, r.at) for r in stored]).lower()
-    for raw in ("203.0.113.7", "79031112233"):
+    for raw in ("203.0.113.7", "anna", "79031112233"):
         assert raw not in text
     async with instances[0]() as session:
         assert await session.scalar(select(func.max(func.length(RateHit.key_hash)))) == 64
+
+
+async def test_failed_logins_are_limited_per_login_and_per_address(
+    instances: tuple[Maker, Maker],
+) -> None:
+    clock = Clock()
+    first, second = (LoginRateLimiter(maker, 3, 60, clock) for maker in instances)
+    for _ in range(3):
+        assert await first.retry_after("10.0.0.1", "anna") == 0
+        await first.failed("10.0.0.1", "anna")
+    assert await first.retry_after("10.0.0.1", "anna") == 61
+    # Another instance, the same login from elsewhere, this address for another login.
+    assert await second.retry_after("10.0.0.2", "ANNA") > 0
+    assert await second.retry_after("10.0.0.1", "boris") > 0
+    assert await second.retry_after("10.0.0.2", "boris") == 0
+    clock.at(0.25)
+    assert await second.retry_after("10.0.0.1", "anna") == 60
+    clock.at(60)
+    assert await first.retry_after("10.0.0.1", "anna") == 0
+
+
+async def test_a_success_clears_the_login_counter(instances: tuple[Maker, Maker]) -> None:
+    first, second = (LoginRateLimiter(maker, 2) for maker in instances)
+    await first.failed("a", "vera")
+    await second.succeeded("a", "vera")
+    await first.failed("b", "vera")
+    assert await second.retry_after("c", "vera") == 0
+    await first.failed("c", "vera")
+    assert await second.retry_after("d", "vera") > 0
