@@ -18,7 +18,7 @@ from callcenter.calls.telephony import Telephony
 from callcenter.cluster.bus import Message
 from callcenter.cluster.service import Cluster, Singletons
 from callcenter.core.db import make_engine, make_sessionmaker
-from callcenter.core.security import LoginRateLimiter
+from callcenter.core.rate_limits import LoginRateLimiter
 from callcenter.core.services import CoreServices, services_in
 from callcenter.core.settings import Settings
 from callcenter.dial_lists.jobs import DialListJobs
@@ -80,7 +80,7 @@ class Services(CoreServices):
             settings=settings,
             engine=engine,
             sessionmaker=maker,
-            login_limiter=LoginRateLimiter(settings.login_attempts_per_minute),
+            login_limiter=LoginRateLimiter(maker, settings.login_attempts_per_minute),
             telephony=telephony,
             callbacks=callbacks,
             dial_lists=DialListJobs(maker),

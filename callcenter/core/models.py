@@ -448,6 +448,22 @@ class AuditLog(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
 
 
+class RateHit(Base):
+    """One hit counted by a rate limit (``core/rate_limits.py``): a failed login, a website
+    callback request. ``key_hash`` is the SHA-256 of the key (a client address, a login, a
+    phone number), never the key itself; rows are deleted once outside their window."""
+
+    __tablename__ = "rate_hits"
+    __table_args__ = (Index("ix_rate_hits_bucket_key_at", "bucket", "key_hash", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    # Which limit counts it: "login", "callback.address", "callback.phone".
+    bucket: Mapped[str] = mapped_column(String(32))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    # Naive UTC to the microsecond: a wait is told in seconds from it.
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class RecordingStatus(enum.StrEnum):
     INGESTING = "ingesting"
     READY = "ready"

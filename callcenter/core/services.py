@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
-from callcenter.core.security import LoginRateLimiter
+from callcenter.core.rate_limits import LoginRateLimiter
 from callcenter.core.settings import Settings
 
 

@@ -34,7 +34,7 @@ async def login_submit(request: Request) -> Response:
         return render(request, "login.html", 403, error=error, login=login)
     limiter = services_of(request).login_limiter
     client = _client(request)
-    wait = limiter.retry_after(client, login)
+    wait = await limiter.retry_after(client, login)
     if wait:
         message = translate("too_many_attempts", lang, seconds=wait)
         response = render(request, "login.html", 429, error=message, login=login)
@@ -49,12 +49,12 @@ async def login_submit(request: Request) -> Response:
             verify_password, manager.password_hash if manager else None, password
         )
         if not ok or manager is None or not manager.is_active:
-            limiter.failed(client, login)
+            await limiter.failed(client, login)
             session.add(AuditLog(action="login.failed", details={"login": login[:64]}, ip=client))
             await session.commit()
             error = translate("bad_credentials", lang)
             return render(request, "login.html", 401, error=error, login=login)
-        limiter.succeeded(client, login)
+        await limiter.succeeded(client, login)
         session.add(AuditLog(actor_id=manager.id, action="login", ip=client))
         await session.commit()
         manager_id = manager.id

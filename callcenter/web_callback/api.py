@@ -144,7 +144,7 @@ async def _answer(request: Request, form: CallbackRequestIn, lang: str) -> Callb
         outcome = await web.pretend()
     else:
         phone = web.phone_of(form.phone)
-        web.limit_phone(phone)
+        await web.limit_phone(phone)
         visitor = Visitor(phone, form.order, clean_name(form.name), _client(request))
         outcome = await web.submit(visitor)
     words = callback_words(outcome, lang, services_of(request).settings.zone)
@@ -161,7 +161,7 @@ async def request_callback(request: Request) -> Response:
     try:
         if headers is None:
             raise _origin_refused()
-        services_of(request).web_callbacks.limit_address(_client(request))
+        await services_of(request).web_callbacks.limit_address(_client(request))
         data = await _read_json(request)
         lang = language(data.get("lang"), request)
         try:

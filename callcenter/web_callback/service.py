@@ -42,7 +42,7 @@ from callcenter.core.models import (
     utcnow,
 )
 from callcenter.core.phones import InvalidPhone, normalize_phone
-from callcenter.core.security import SlidingWindow
+from callcenter.core.rate_limits import RateLimit
 from callcenter.core.settings import Settings
 from callcenter.customers.service import find_by_phone
 from callcenter.routing.settings import WEEKDAYS, load_routing_settings, load_shop_hours
@@ -155,7 +155,8 @@ def callback_words(outcome: Outcome, lang: str, zone: dt.tzinfo) -> str:
 
 
 class WebCallbacks:
-    """The running part: limits in memory, the calls being placed, the clock."""
+    """The running part: the limits (counted in the database, shared by every instance), the
+    calls being placed, the clock."""
 
     def __init__(
         self,
@@ -168,11 +169,17 @@ class WebCallbacks:
         self.sessionmaker = sessionmaker
         self.telephony = telephony
         self.callbacks = callbacks
-        self.by_address = SlidingWindow(
-            settings.callback_per_address, settings.callback_address_minutes * 60.0
+        self.by_address = RateLimit(
+            sessionmaker,
+            "callback.address",
+            settings.callback_per_address,
+            settings.callback_address_minutes * 60.0,
         )
-        self.by_phone = SlidingWindow(
-            settings.callback_per_phone, settings.callback_phone_minutes * 60.0
+        self.by_phone = RateLimit(
+            sessionmaker,
+            "callback.phone",
+            settings.callback_per_phone,
+            settings.callback_phone_minutes * 60.0,
         )
         # When the working hours are read against (aware UTC).
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
@@ -184,13 +191,13 @@ class WebCallbacks:
 
     # --- checks ---------------------------------------------------------------------------
 
-    def limit_address(self, client: str) -> None:
-        wait = self.by_address.hit(f"ip:{client}")
+    async def limit_address(self, client: str) -> None:
+        wait = await self.by_address.hit(f"ip:{client}")
         if wait:
             raise too_many(wait)
 
-    def limit_phone(self, phone: str) -> None:
-        wait = self.by_phone.hit(f"phone:{phone}")
+    async def limit_phone(self, phone: str) -> None:
+        wait = await self.by_phone.hit(f"phone:{phone}")
         if wait:
             raise too_many(wait)
 

@@ -1,5 +1,5 @@
-"""The website callbacks' pure parts: the sliding-window limits, the words a visitor reads,
-the settings, and every string the feature's code names."""
+"""The website callbacks' pure parts: the words a visitor reads, the settings, and every
+string the feature's code names (the limits: tests/integration/core/test_rate_limits.py)."""
 
 from __future__ import annotations
 
@@ -12,44 +12,11 @@ import pytest
 from pydantic import ValidationError
 
 from callcenter.core.i18n import LANGUAGES, STRINGS
-from callcenter.core.security import SlidingWindow
 from callcenter.core.settings import Settings
 from callcenter.web_callback.service import Outcome, callback_words, clean_name
 
 MSK = zoneinfo.ZoneInfo("Europe/Moscow")
 PACKAGE = Path(__file__).resolve().parents[4] / "callcenter" / "web_callback"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_a_sliding_window_counts_per_key_and_says_how_long_to_wait() -> None:
-    clock = Clock()
-    limit = SlidingWindow(3, 600, clock)
-    for _ in range(3):
-        assert limit.hit("a") == 0
-        clock.now += 100  # hits at 1000, 1100, 1200
-    assert limit.hit("b") == 0  # another key has its own count
-    assert limit.hit("a") == 300  # at 1300: the first hit leaves the window at 1600
-    assert limit.hit("a") == 300  # a refused hit is not counted
-    clock.now = 1600
-    assert limit.hit("a") == 0
-    assert limit.hit("a") == 100  # the window slides: the hit at 1100 leaves it at 1700
-
-
-def test_keys_that_have_gone_quiet_are_swept() -> None:
-    clock = Clock()
-    limit = SlidingWindow(1, 10, clock)
-    for i in range(SlidingWindow.SWEEP_EVERY - 1):
-        limit.hit(f"address-{i}")
-    clock.now += 11
-    limit.hit("fresh")  # the sweep runs: only the fresh key is left
-    assert len(limit) == 1
 
 
 def at(*args: int) -> dt.datetime:
