@@ -125,6 +125,15 @@ def published(service: str) -> list[tuple[str, str, str]]:
     return result
 
 
+def proxy_conf() -> str:
+    """The proxy's nginx config, comments dropped, as the compose file mounts it."""
+    [mount] = compose()["services"]["proxy"]["volumes"]
+    source, target, _ = mount.split(":")
+    assert target == "/etc/nginx/conf.d/default.conf"
+    text = (DOCKER / source).read_text(encoding="utf-8")
+    return "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+
+
 def setting_names() -> set[str]:
     return {f"CALLCENTER_{name.upper()}" for name in Settings.model_fields}
 
@@ -290,10 +299,11 @@ PBX = dockerfile(ASTERISK / "Dockerfile")
 def test_services_networks_and_volumes() -> None:
     data = compose()
     services = data["services"]
-    assert set(services) == {"app", "postgres", "asterisk"}
+    assert set(services) == {"app", "proxy", "postgres", "asterisk"}
     allowed = {
         "build",
         "image",
+        "deploy",
         "restart",
         "environment",
         "ports",
@@ -310,9 +320,12 @@ def test_services_networks_and_volumes() -> None:
     # AMI, FastAGI, AudioSocket and PostgreSQL live on networks without a way out.
     assert data["networks"]["pbx"] == {"internal": True}
     assert data["networks"]["db"] == {"internal": True}
-    assert set(services["app"]["networks"]) == {"public", "pbx", "db"}
+    assert set(services["app"]["networks"]) == {"public", "pbx", "db", "web"}
     assert set(services["asterisk"]["networks"]) == {"public", "pbx"}
     assert services["postgres"]["networks"] == ["db"]
+    # The proxy shares a network with the replicas alone: not with Asterisk, nor PostgreSQL.
+    assert services["proxy"]["networks"] == ["web"]
+    assert "internal" not in data["networks"]["web"]  # its port is published from it
     assert mounts("postgres") == {"pgdata": "/var/lib/postgresql/data"}
     assert services["postgres"]["image"].split(":")[0] == "postgres"
 
@@ -404,9 +417,12 @@ def test_secrets_come_from_the_env_file_and_are_required() -> None:
 
 
 def test_only_http_sip_and_rtp_are_published() -> None:
-    env = app_env()
-    http_port = env["CALLCENTER_HTTP_BIND"].rsplit(":", 1)[1]
-    assert published("app") == [("127.0.0.1:8000", http_port, "tcp")]  # for the TLS proxy
+    # The replicas publish nothing (two cannot share a port); the proxy in front of them
+    # publishes HTTP, for the TLS proxy on the host.
+    assert "ports" not in compose()["services"]["app"]
+    [(host, port, proto)] = published("proxy")
+    assert (host, proto) == ("127.0.0.1:8000", "tcp")
+    assert re.search(rf"^\s*listen {port};", proxy_conf(), re.M)
     rtp = section(asterisk_conf("rtp.conf", ASTERISK), "general")
     rtp_range = f"{rtp.get('rtpstart')}-{rtp.get('rtpend')}"
     assert published("asterisk") == [("5060", "5060", "udp"), (rtp_range, rtp_range, "udp")]
@@ -420,6 +436,7 @@ def test_healthchecks_and_start_order() -> None:
     assert services["app"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert "asterisk" in services["app"]["depends_on"]
     assert "depends_on" not in services["asterisk"]  # calls go on without the service
+    assert "app" in services["proxy"]["depends_on"]
     port = app_env()["CALLCENTER_HTTP_BIND"].rsplit(":", 1)[1]
     [check] = args_of(APP, "HEALTHCHECK")
     assert f"http://127.0.0.1:{port}/healthz" in check
@@ -436,9 +453,13 @@ def test_service_image_runs_callcenter_serve_as_a_non_root_user() -> None:
     users = args_of(APP, "USER")
     assert users and users[-1] not in ("root", "0")
     argv = command(APP)
+    # The entry point gives each replica its own settings, then runs the rest.
+    assert argv[0] == "/usr/local/bin/app-entrypoint.sh"
+    assert f"docker/app-entrypoint.sh {argv[0]}" in " ".join(args_of(APP, "COPY"))
+    assert os.access(DOCKER / "app-entrypoint.sh", os.X_OK)
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
-    assert argv[0] in scripts  # the console script pip installs
-    args = build_parser().parse_args(argv[1:])
+    assert argv[1] in scripts  # the console script pip installs
+    args = build_parser().parse_args(argv[2:])
     assert args.func is cmd_serve and not args.no_migrate  # serve, migrations first
     env = env_of(APP)
     exposed = args_of(APP, "EXPOSE")[0].split()
@@ -571,14 +592,75 @@ def test_ami_user_matches_the_service_and_reads_what_the_bridge_needs() -> None:
 
 def test_dialplan_asks_the_service_over_fastagi_at_its_address() -> None:
     env = app_env()
-    url = urlsplit(dialplan_globals(ASTERISK)["CRM_AGI"])
-    assert (url.scheme, url.path) == ("agi", "/route")
-    assert url.hostname == "app"  # the service, on a network it shares with Asterisk
-    services = compose()["services"]
+    data = compose()
+    services = data["services"]
+    assert services["app"]["deploy"]["replicas"] == 2
+    # Each replica by its container name, <project>-<service>-<n>, on a network it shares with
+    # Asterisk: the first, then the second.
+    names = [f"{data['name']}-app-{n}" for n in (1, 2)]
+    for variable, name in zip(("CRM_AGI", "CRM_AGI2"), names, strict=True):
+        url = urlsplit(dialplan_globals(ASTERISK)[variable])
+        assert (url.scheme, url.hostname, url.path) == ("agi", name, "/route")
+        assert str(url.port) == env["CALLCENTER_AGI_BIND"].rsplit(":", 1)[1]
     assert set(services["app"]["networks"]) & set(services["asterisk"]["networks"]) >= {"pbx"}
-    assert str(url.port) == env["CALLCENTER_AGI_BIND"].rsplit(":", 1)[1]
-    socket = env["CALLCENTER_AUDIOSOCKET_ADDRESS"].rsplit(":", 1)
-    assert socket == ["app", env["CALLCENTER_AUDIOSOCKET_BIND"].rsplit(":", 1)[1]]
+    # Where Asterisk dials live listening differs per replica: the image's entry point finds
+    # it, so the compose file must not give all replicas one.
+    assert "CALLCENTER_AUDIOSOCKET_ADDRESS" not in env
+    assert env["CALLCENTER_AUDIOSOCKET_BIND"] == "0.0.0.0:9092"
+
+
+def run_app_entrypoint(**env: str) -> dict[str, str]:
+    done = subprocess.run(
+        ["sh", str(DOCKER / "app-entrypoint.sh"), "sh", "-c", "env"],
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+
+
+def test_app_entrypoint_gives_each_replica_its_address_and_name() -> None:
+    base = {"CALLCENTER_AUDIOSOCKET_BIND": "0.0.0.0:9092", "HOSTNAME": "3f2a9c1b7e4d"}
+    # The address this container reaches the PBX from, with the AudioSocket port.
+    env = run_app_entrypoint(**base, CALLCENTER_AMI_HOST="127.0.0.1")
+    assert env["CALLCENTER_AUDIOSOCKET_ADDRESS"] == "127.0.0.1:9092"
+    assert env["CALLCENTER_INSTANCE_NAME"] == "3f2a9c1b7e4d"
+    # Values given are kept; listening turned off needs no address.
+    given = {"CALLCENTER_AUDIOSOCKET_ADDRESS": "10.0.0.5:9092", "CALLCENTER_INSTANCE_NAME": "a"}
+    env = run_app_entrypoint(**base, **given, CALLCENTER_AMI_HOST="127.0.0.1")
+    assert {k: env[k] for k in given} == given
+    env = run_app_entrypoint(**{**base, "CALLCENTER_AUDIOSOCKET_BIND": ""})
+    assert "CALLCENTER_AUDIOSOCKET_ADDRESS" not in env
+    # A PBX it cannot resolve: the service still starts, and the log says what to set.
+    done = subprocess.run(
+        ["sh", str(DOCKER / "app-entrypoint.sh"), "true"],
+        env={"PATH": os.environ["PATH"], **base, "CALLCENTER_AMI_HOST": "no-such-host.invalid"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 and "set CALLCENTER_AUDIOSOCKET_ADDRESS" in done.stderr
+
+
+def test_the_proxy_spreads_http_and_websockets_over_every_replica() -> None:
+    conf = proxy_conf()
+    port = app_env()["CALLCENTER_HTTP_BIND"].rsplit(":", 1)[1]
+    # Every replica of "app", as Docker's DNS lists them now (followed as they come and go).
+    assert re.search(rf"^\s*server app:{port} resolve\b", conf, re.M)
+    assert re.search(r"^\s*resolver 127\.0\.0\.11 valid=\d+s", conf, re.M)
+    image, _, tag = compose()["services"]["proxy"]["image"].partition(":")
+    assert image == "nginx" and tuple(map(int, tag.split("."))) >= (1, 27, 3)  # "resolve"
+    # Passive failover, the WebSocket upgrade on every location, the client's address alone.
+    assert re.search(r"^\s*proxy_next_upstream error timeout;", conf, re.M)
+    assert "proxy_set_header Upgrade $http_upgrade;" in conf
+    assert "proxy_set_header Connection $connection_upgrade;" in conf
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+    assert "real_ip_header X-Forwarded-For;" in conf
+    assert re.search(r"location = /ws \{[^}]*proxy_read_timeout", conf)
+    # No location sets headers of its own: that would drop the server's.
+    for block in re.findall(r"location [^{]*\{([^}]*)\}", conf):
+        assert "proxy_set_header" not in block
 
 
 def test_inbound_calls_are_routed_recorded_and_fall_back() -> None:
@@ -590,13 +672,21 @@ def test_inbound_calls_are_routed_recorded_and_fall_back() -> None:
             "CELGenUserEvent(CRM_LINE,",
             "Gosub(sub-record",
             "AGI(${CRM_AGI},${CRM_LINE})",
-            "AGISTATUS",
+            "?asked)",
+            "AGI(${CRM_AGI2},${CRM_LINE})",
+            "(asked)",
             "Dial(${CRM_DIAL}",
         )
     }
     fallback = next(i for i, line in enumerate(lines) if "(fallback)" in line)
     assert list(step.values()) == sorted(step.values()) and step["Dial(${CRM_DIAL}"] < fallback
-    guard = lines[step["AGISTATUS"]]
+    # The second instance is asked only when the first was not reached, and when there is one:
+    # an answer, "no opinion" (an empty CRM_DIAL) too, is not asked again.
+    skip = lines[step["?asked)"]]
+    assert '"${AGISTATUS}" = "SUCCESS"' in skip and '"${CRM_AGI2}" = ""' in skip
+    assert "CRM_DIAL" not in skip
+    guard = lines[step["(asked)"]]
+    assert guard.startswith("same => n(asked),GotoIf(") and guard.endswith("?fallback)")
     assert '"${AGISTATUS}" != "SUCCESS"' in guard and '"${CRM_DIAL}" = ""' in guard
     assert any("Dial(${FALLBACK_GROUP}" in line for line in lines[fallback:])
     # Recorded into the inbox (relative names land in /var/spool/asterisk/monitor), with both
@@ -668,6 +758,8 @@ def test_the_test_overlay_only_adds_local_files_the_samples_include() -> None:
         assert (OVERLAY / name).read_text().startswith("; TEST OVERLAY")
     # The overlay really changes what the tests need, on top of the samples.
     assert dialplan_globals(ASTERISK, OVERLAY)["CRM_AGI"] == "agi://127.0.0.1:4573/route"
+    # Never the compose file's replica names: a lookup that may wait on the host's DNS.
+    assert dialplan_globals(ASTERISK, OVERLAY)["CRM_AGI2"] == "agi://127.0.0.1:4574/route"
     manager = asterisk_conf("manager.conf", ASTERISK, OVERLAY)
     assert section(manager, "general").get("bindaddr") == "127.0.0.1"
     http = asterisk_conf("http.conf", ASTERISK, OVERLAY)
