@@ -61,11 +61,15 @@ class Serve:
     def start(self, *, standby: bool = False) -> None:
         """Start, and wait until its PBX is connected, or (``standby``, several instances)
         until it knows which other instance leads it."""
+        self.launch()
+        wait_until(self.standing_by if standby else self.connected, timeout=30)
+
+    def launch(self) -> None:
+        """Start the process and return at once."""
         with (self.tmp / "serve.log").open("ab") as log:
             self.proc = subprocess.Popen(
                 [CALLCENTER, "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
-        wait_until(self.standing_by if standby else self.connected, timeout=30)
 
     def health(self) -> dict[str, Any] | None:
         """Its /healthz; None while it does not answer (an AssertionError once it exited)."""

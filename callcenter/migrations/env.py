@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from callcenter.cluster.leadership import lock_key
 from callcenter.core.db import is_sqlite, make_engine
 from callcenter.core.models import Base
 from callcenter.core.settings import Settings
@@ -27,6 +29,10 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several instances start at once: one migrates, the others wait here and then
+            # find the database at head (the version is read after the lock).
+            connection.execute(select(func.pg_advisory_xact_lock(lock_key("migrations"))))
         context.run_migrations()
 
 

@@ -15,6 +15,7 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from tests.fakes.threaded_ami import ThreadedAmi, chan, event, wait_until
+from tests.integration.conftest import scratch_pg_database
 from tests.integration.webhooks.test_webhook_delivery import DESK, TRUNK, ring, talk_and_hang_up
 from tests.serve import Serve
 
@@ -139,3 +140,21 @@ def test_click_to_call_on_the_standby_is_placed_by_the_leader(
     finally:
         a.stop()
         b.stop()
+
+
+def test_two_instances_started_at_once_on_an_empty_database(
+    tmp_path: Path, ami: ThreadedAmi
+) -> None:
+    """Both migrate at start: one does, the other waits for it and finds the database done;
+    then one leads and the other stands by."""
+    with scratch_pg_database("together") as empty:
+        a, b = instance(tmp_path, "a", empty, ami), instance(tmp_path, "b", empty, ami)
+        for serve in (a, b):
+            serve.launch()
+        try:
+            wait_until(lambda: a.connected() != b.connected() and a.health() and b.health(), 30)
+            standby = b if a.connected() else a
+            wait_until(standby.standing_by, 10)
+        finally:
+            a.stop()
+            b.stop()
