@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
+
+from callcenter.core.db import advisory_key
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,6 @@ WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objid = $2 AND l.objsubid
   AND l.granted
 """
 APP_PREFIX = "callcenter "
-
-
-def lock_key(role: str) -> int:
-    """The role's advisory-lock key: a stable signed 64-bit number."""
-    digest = hashlib.sha256(f"callcenter:{role}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _halves(key: int) -> tuple[int, int]:
@@ -105,7 +100,7 @@ class Leadership:
         if grace <= lease or lease <= beat:
             raise ValueError("leadership needs beat < lease < grace")
         self.dsn, self.role, self.instance = dsn, role, instance
-        self.key = lock_key(role)
+        self.key = advisory_key(role)
         self.on_elected, self.on_deposed = on_elected, on_deposed
         self.beat, self.lease, self.grace, self.retry = beat, lease, grace, retry
         self.leader = False

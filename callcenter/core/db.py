@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,20 @@ def make_engine(
         event.listen(engine.sync_engine, "checkin", _checked_in)
         event.listen(engine.sync_engine, "checkout", _ping_when_idle(ping_after_idle))
     return engine
+
+
+def advisory_key(name: str) -> int:
+    """A PostgreSQL advisory lock's key for a name: a stable signed 64-bit number."""
+    digest = hashlib.sha256(f"callcenter:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+async def lock_for_transaction(session: AsyncSession, name: str) -> None:
+    """Until this transaction ends, nobody else (on any instance) holds ``name``: on
+    PostgreSQL a transaction's advisory lock; on SQLite (one instance, one writer at a time)
+    nothing to do."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(advisory_key(name))))
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

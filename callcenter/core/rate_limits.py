@@ -20,6 +20,7 @@ from collections.abc import Callable
 from sqlalchemy import ColumnElement, and_, delete, false, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.core.db import lock_for_transaction
 from callcenter.core.models import RateHit
 
 Clock = Callable[[], dt.datetime]
@@ -34,11 +35,6 @@ def now_utc() -> dt.datetime:
 def key_hash(key: str) -> str:
     """What the table keeps of a key."""
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def lock_id(bucket: str, digest: str) -> int:
-    """The key's PostgreSQL advisory lock: a signed 64-bit number drawn from its hash."""
-    return int.from_bytes(hashlib.sha256(f"{bucket}:{digest}".encode()).digest()[:8], signed=True)
 
 
 class RateLimit:
@@ -109,7 +105,7 @@ class RateLimit:
     async def _lock(self, session: AsyncSession, digest: str) -> None:
         """Hold the key until the transaction ends: whoever counts next sees this one's hit."""
         if session.get_bind().dialect.name == "postgresql":
-            await session.execute(select(func.pg_advisory_xact_lock(lock_id(self.bucket, digest))))
+            await lock_for_transaction(session, f"rate:{self.bucket}:{digest}")
             return
         # SQLite has one writer at a time: take the write lock before counting, so the
         # count cannot move before the insert.

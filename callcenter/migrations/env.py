@@ -8,8 +8,7 @@ from alembic import context
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from callcenter.cluster.leadership import lock_key
-from callcenter.core.db import is_sqlite, make_engine
+from callcenter.core.db import advisory_key, is_sqlite, make_engine
 from callcenter.core.models import Base
 from callcenter.core.settings import Settings
 
@@ -32,7 +31,7 @@ def _run(connection: Connection) -> None:
         if connection.dialect.name == "postgresql":
             # Several instances start at once: one migrates, the others wait here and then
             # find the database at head (the version is read after the lock).
-            connection.execute(select(func.pg_advisory_xact_lock(lock_key("migrations"))))
+            connection.execute(select(func.pg_advisory_xact_lock(advisory_key("migrations"))))
         context.run_migrations()
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.cluster.leadership import lock_key
+from callcenter.core.db import advisory_key
 from callcenter.core.models import Call, CallDirection, Recording, RecordingStatus, utcnow
 from callcenter.core.settings import Settings
 from callcenter.webhooks.events import recording_ready
@@ -129,7 +129,7 @@ class DbJobStore:
         SQLite has one instance, hence one worker: the row only."""
         async with self.sessionmaker() as session:
             shared = session.get_bind().dialect.name == "postgresql"
-            key = lock_key(f"recording:{claim.recording_id}")
+            key = advisory_key(f"recording:{claim.recording_id}")
             if shared and not await session.scalar(select(func.pg_try_advisory_xact_lock(key))):
                 held = None  # another instance works on it
             else:

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.calls.service import place_call
 from callcenter.calls.telephony import Telephony
+from callcenter.core.db import lock_for_transaction
 from callcenter.core.errors import ApiError
 from callcenter.core.i18n import DEFAULT_LANGUAGE, local_datetime, translate
 from callcenter.core.models import (
@@ -229,6 +230,9 @@ class WebCallbacks:
 
     async def submit(self, visitor: Visitor) -> Outcome:
         async with self._lock, self.sessionmaker() as session:
+            # Across instances too: one request at a time finds or makes a number's open
+            # callback and picks a free manager.
+            await lock_for_transaction(session, "web_callback")
             task, created, outcome, manager_id = await self._record(session, visitor)
             await session.commit()
         if created:
