@@ -38,11 +38,13 @@ log = logging.getLogger(__name__)
 
 Hook = Callable[[], Awaitable[None]]
 
-# Who holds a lock, as pg_locks shows a bigint advisory key: its high and low 32 bits.
+# Who holds a lock, as pg_locks shows a bigint advisory key (its high and low 32 bits) of
+# this database (advisory locks are per database; pg_locks lists every database's).
 _HOLDER = """
 SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 1
   AND l.granted
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 """
 APP_PREFIX = "callcenter "
 

@@ -30,6 +30,7 @@ class FreezableProxy:
         self.frozen = False
         self.port = 0
         self._upstreams: list[asyncio.StreamWriter] = []
+        self._clients: list[asyncio.StreamWriter] = []
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
@@ -37,9 +38,14 @@ class FreezableProxy:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        self.frozen = False
         self.cut()
+        for writer in self._clients:
+            writer.close()
         if self._server is not None:
             self._server.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._server.wait_closed(), 2)
 
     def freeze(self) -> None:
         self.frozen = True
@@ -51,6 +57,7 @@ class FreezableProxy:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection(*self.target)
         self._upstreams.append(up_writer)
+        self._clients.append(writer)
         await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
