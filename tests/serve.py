@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx2
+from websockets.sync.client import ClientConnection
 
 from tests.fakes.threaded_ami import wait_until
 
@@ -53,9 +56,10 @@ class Serve:
         )
         return done.stdout.decode()
 
-    def token(self, login: str, role: str) -> str:
-        """A new user of ``role`` and an API token of theirs."""
-        self.cli("users", "add", login, "--role", role, "--password", f"{login}-password-1")
+    def token(self, login: str, role: str, extension: str | None = None) -> str:
+        """A new user of ``role`` (with a phone's ``extension``) and an API token of theirs."""
+        phone = ("--extension", extension) if extension else ()
+        self.cli("users", "add", login, "--role", role, *phone, "--password", f"{login}-password-1")
         return self.cli("tokens", "create", login).strip().split()[-1]
 
     def start(self, *, standby: bool = False) -> None:
@@ -116,3 +120,14 @@ class Serve:
 
     def get(self, path: str, token: str) -> Any:
         return self.request("GET", path, token)
+
+
+def ws_frames(ws: ClientConnection, seconds: float) -> list[dict[str, Any]]:
+    """Every JSON frame a WebSocket gets within ``seconds``."""
+    got, deadline = [], time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            got.append(json.loads(ws.recv(timeout=left)))
+        except TimeoutError:
+            break
+    return got

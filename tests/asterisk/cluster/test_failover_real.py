@@ -7,20 +7,18 @@ doubles."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
 
 from callcenter.core.migrate import upgrade
 from tests.asterisk.pbx import AMI_PORT, AMI_SECRET, AMI_USERNAME, ROOT, Pbx, Sipp
 from tests.asterisk.service import wait_until
 from tests.integration.conftest import scratch_pg_database
-from tests.serve import Serve
+from tests.serve import Serve, ws_frames
 
 pytestmark = pytest.mark.asterisk
 
@@ -50,22 +48,11 @@ def instance(tmp_path: Path, name: str, pg: str, agi_port: int) -> Serve:
     )
 
 
-def pops(ws: ClientConnection, seconds: float) -> list[dict[str, Any]]:
-    got, deadline = [], time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            got.append(json.loads(ws.recv(timeout=left)))
-        except TimeoutError:
-            break
-    return got
-
-
 def test_the_leader_killed_mid_call(pbx: Pbx, sipp: Sipp, pg: str, tmp_path: Path) -> None:
     CEL.parent.mkdir(parents=True, exist_ok=True)
     CEL.write_text("")
     a, b = instance(tmp_path, "a", pg, 4573), instance(tmp_path, "b", pg, 4574)
-    a.cli("users", "add", "m101", "--role", "operator", "--extension", "101", "--password", "m" * 12)
-    operator = a.cli("tokens", "create", "m101").strip().split()[-1]
+    operator = a.token("m101", "operator", extension="101")
     supervisor = a.token("sup", "supervisor")
     a.start()
     b.start(standby=True)
@@ -80,7 +67,7 @@ def test_the_leader_killed_mid_call(pbx: Pbx, sipp: Sipp, pg: str, tmp_path: Pat
             wait_until(b.connected, timeout=10)
             took = time.monotonic() - killed
             caller.wait(30)
-            frames = pops(ws, 5)
+            frames = ws_frames(ws, 5)
         assert took < 5, f"the standby took {took:.1f} s to lead"
         [call] = wait_until(
             lambda: [c for c in b.get("/api/v1/calls", supervisor)["items"] if c["status"]],

@@ -44,6 +44,14 @@ class Terms:
         return most
 
 
+async def leader_and_standby(a: Leadership, b: Leadership) -> None:
+    """``a`` leads, and ``b`` has seen it does."""
+    a.start()
+    await until(lambda: a.leader)
+    b.start()
+    await until(lambda: b.holder == a.instance)
+
+
 async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> float:
     start = time.monotonic()
     while not predicate():
@@ -55,10 +63,7 @@ async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> float:
 async def test_one_leader_and_the_standby_takes_over_when_it_goes(pg: str) -> None:
     terms, dsn = Terms(), asyncpg_dsn(pg)
     a, b = terms.leadership(dsn, "a"), terms.leadership(dsn, "b")
-    a.start()
-    await until(lambda: a.leader)
-    b.start()
-    await until(lambda: b.holder == "a")
+    await leader_and_standby(a, b)
     await asyncio.sleep(1.0)
     assert (a.leader, b.leader) == (True, False)
     gone = time.monotonic()
@@ -83,10 +88,7 @@ async def test_roles_are_independent(pg: str) -> None:
 async def test_a_terminated_backend_deposes_the_leader_before_another_acts(pg: str) -> None:
     terms, dsn = Terms(), asyncpg_dsn(pg)
     a, b = terms.leadership(dsn, "a"), terms.leadership(dsn, "b")
-    a.start()
-    await until(lambda: a.leader)
-    b.start()
-    await until(lambda: b.holder == "a")
+    await leader_and_standby(a, b)
     admin = await asyncpg.connect(dsn)
     try:
         killed = await admin.fetchval(
@@ -116,10 +118,7 @@ async def test_a_silent_network_deposes_the_leader_by_its_lease(
         make_url(pg).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     )
     a, b = terms.leadership(through_proxy, "a"), terms.leadership(dsn, "b")
-    a.start()
-    await until(lambda: a.leader)
-    b.start()
-    await until(lambda: b.holder == "a")
+    await leader_and_standby(a, b)
     frozen = time.monotonic()
     proxy.freeze()
     stepped_down = await until(lambda: not a.leader)

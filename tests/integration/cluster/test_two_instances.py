@@ -5,19 +5,17 @@ with a real Asterisk and SIP calls.)"""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
 
 from tests.fakes.threaded_ami import ThreadedAmi, chan, event, wait_until
 from tests.integration.conftest import scratch_pg_database
 from tests.integration.webhooks.test_webhook_delivery import DESK, TRUNK, ring, talk_and_hang_up
-from tests.serve import Serve
+from tests.serve import Serve, ws_frames
 
 
 def instance(tmp_path: Path, name: str, pg: str, ami: ThreadedAmi) -> Serve:
@@ -41,17 +39,6 @@ def ami() -> Iterator[ThreadedAmi]:
     server.close()
 
 
-def frames(ws: ClientConnection, seconds: float) -> list[dict[str, Any]]:
-    """Every frame that arrives within ``seconds``."""
-    got, deadline = [], time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            got.append(json.loads(ws.recv(timeout=left)))
-        except TimeoutError:
-            break
-    return got
-
-
 def ringing_channels() -> list[dict[str, str]]:
     """What CoreShowChannels lists while the call of ``ring()`` rings."""
     return [
@@ -66,8 +53,7 @@ def test_the_pop_reaches_the_other_instance_and_survives_the_leaders_death(
     pg: str, tmp_path: Path, ami: ThreadedAmi
 ) -> None:
     a, b = instance(tmp_path, "a", pg, ami), instance(tmp_path, "b", pg, ami)
-    a.cli("users", "add", "op1", "--role", "operator", "--extension", "101", "--password", "x" * 12)
-    operator = a.cli("tokens", "create", "op1").strip().split()[-1]
+    operator = a.token("op1", "operator", extension="101")
     supervisor = a.token("boss", "supervisor")
     a.start()
     b.start(standby=True)
@@ -76,7 +62,7 @@ def test_the_pop_reaches_the_other_instance_and_survives_the_leaders_death(
         with connect(f"ws://127.0.0.1:{b.port}/ws?token={operator}") as ws:
             ami.server.live_channels = ringing_channels()
             ami.push(*ring())
-            [pop] = [f for f in frames(ws, 3) if f["type"] == "call.ringing"]
+            [pop] = [f for f in ws_frames(ws, 3) if f["type"] == "call.ringing"]
             assert (pop["call_id"], pop["phone"]) == (TRUNK[2], "+79161234567")
 
             a.kill()
@@ -89,7 +75,7 @@ def test_the_pop_reaches_the_other_instance_and_survives_the_leaders_death(
             # events before the list of live channels it answers a new connection with).
             wait_until(lambda: b.health()["pbx"]["default"]["active_calls"] == 1)  # type: ignore[index]
             ami.push(*talk_and_hang_up())
-            after = frames(ws, 3)
+            after = ws_frames(ws, 3)
         assert [f["type"] for f in after] == ["call.answered", "call.ended"], after
         assert after[1]["status"] == "answered"
 
@@ -110,8 +96,7 @@ def test_click_to_call_on_the_standby_is_placed_by_the_leader(
     pg: str, tmp_path: Path, ami: ThreadedAmi
 ) -> None:
     a, b = instance(tmp_path, "a", pg, ami), instance(tmp_path, "b", pg, ami)
-    a.cli("users", "add", "op1", "--role", "operator", "--extension", "101", "--password", "x" * 12)
-    operator = a.cli("tokens", "create", "op1").strip().split()[-1]
+    operator = a.token("op1", "operator", extension="101")
     placed: list[dict[str, str]] = []
 
     def on_action(action: dict[str, str]) -> list[dict[str, str]] | None:
