@@ -10,15 +10,18 @@ managers who press ``next`` at the same instant.
    ``--rate``/s after a warm-up, as bench_screenpop.py places them.
 2. Failover. The leader is SIGKILLed; timed from the kill until the other's /healthz says its
    PBX is "connected" (asked every 20 ms); the killed one is started again and waits as the
-   standby; ``--kills`` times, A and B leading in turn. Baseline in the same run: one instance
-   alone on the database, SIGKILLed and started again at once (what a supervisor such as
-   systemd does at best), timed the same way from the kill; ``--restarts`` times.
+   standby; ``--kills`` times, A and B leading in turn, each kill after a pause of 1-2 s
+   (random: a standby tries the lock every 0.5 s, and a kill may fall anywhere in that).
+   Baseline in the same run: one instance alone on the database, SIGKILLed and started again
+   at once (what a supervisor such as systemd does at best), timed the same way from the
+   kill; ``--restarts`` times.
 3. ``next`` in bursts. A scratch database of ``--dial-customers`` (dial_bench_data.py), a
    list of ``--entries`` built by DialListBuilder, two instances without a PBX (the jobs
    leadership only). Each round all 50 managers ask at the same instant ("burst" of
    dial_bench_load.py): spread over the two instances (25 on each) and, as the baseline, all
    50 on one; the two ways take turns round by round, so the machine's other load falls on
-   both. The services' CPU per request (next or outcome) comes with it.
+   both. With them: the services' CPU per request (next or outcome, both processes) and how
+   busy the whole machine was during the rounds.
 
     .venv/bin/python bench/bench_cluster.py
     .venv/bin/python bench/bench_cluster.py --customers 1000000 --calls 1000 --kills 20
@@ -34,6 +37,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import random
 import shutil
 import signal
 import statistics
@@ -205,7 +209,12 @@ async def measure_failovers(
 ) -> Failovers:
     result = Failovers()
     leader, standby = a, b
+    rng = random.Random(17)
     for _ in range(kills):
+        # A standby tries the lock every 0.5 s, and a restarted one has just tried it when it
+        # first says "standby": a pause of random length puts the kill anywhere in that cycle,
+        # as a crash falls.
+        await asyncio.sleep(rng.uniform(1, 2))
         result.took.append(await failover(server, leader, standby, result))
         result.leaders.append(standby.name)
         leader.start()
