@@ -95,6 +95,17 @@ async def create_pg_database(url: str) -> None:
         await conn.close()
 
 
+async def drop_pg_database(url: str) -> None:
+    import asyncpg
+
+    admin = make_url(PG_ADMIN).set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 def prepare(kind: str, customers: int, per: int) -> str:
     url = database_url(kind, customers)
     have = screenpop_data.existing_size(url)
@@ -144,8 +155,10 @@ async def bench_users(url: str) -> dict[str, str]:
 
 
 def start_service(
-    url: str, ami_port: int, workdir: Path, **extra_env: str
+    url: str, ami_port: int, workdir: Path, log: Path | None = None, **extra_env: str
 ) -> tuple[subprocess.Popen[bytes], str]:
+    """The service under uvicorn in a process of its own; what it prints goes to ``log`` when
+    given (appended: a restarted instance goes on in the same file), else to this terminal."""
     port = free_port()
     env = {
         **os.environ,
@@ -172,23 +185,45 @@ def start_service(
         "warning",
         "--no-access-log",
     ]
-    process = subprocess.Popen(command, env=env, cwd=workdir)
+    with contextlib.ExitStack() as files:
+        out = files.enter_context(log.open("ab")) if log is not None else None
+        process = subprocess.Popen(
+            command, env=env, cwd=workdir, stdout=out, stderr=subprocess.STDOUT if out else None
+        )
     return process, f"127.0.0.1:{port}"
 
 
-async def wait_connected(address: str, timeout: float = 60) -> None:
+async def wait_connected(
+    address: str, timeout: float = 60, *, standby: bool = False, poll: float = 0.1
+) -> None:
+    """Until /healthz says the PBX is connected; with ``standby`` (several instances on one
+    database), until it says another instance leads it. ``poll``: seconds between asks."""
     deadline = time.monotonic() + timeout
     async with httpx2.AsyncClient(base_url=f"http://{address}") as client:
         while time.monotonic() < deadline:
             with contextlib.suppress(Exception):
-                health = (await client.get("/healthz")).json()
-                if health["pbx"]["default"]["state"] == "connected":
+                pbx = (await client.get("/healthz")).json()["pbx"]["default"]
+                if standby and pbx["leader"] is False and pbx["leader_instance"]:
                     return
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the service did not connect to the fake PBX")
+                if not standby and pbx["state"] == "connected":
+                    return
+            await asyncio.sleep(poll)
+    what = "stand by for another instance" if standby else "connect to the fake PBX"
+    raise RuntimeError(f"the service at {address} did not {what}")
 
 
 # --- calls ----------------------------------------------------------------------------------
+
+
+def caller_numbers(customers: int, count: int) -> list[str]:
+    """Who calls, the same on every run: 90 % customers, 10 % unknown numbers."""
+    rng = random.Random(5)
+    return [
+        screenpop_data.unknown_phone(n)
+        if rng.random() < 0.1
+        else screenpop_data.phone_of(rng.randint(1, customers))
+        for n in range(count)
+    ]
 
 
 def call_blocks(n: int, number: str, desk: str) -> tuple[list[dict[str, str]], dict[str, str]]:
@@ -326,13 +361,7 @@ async def bare_lookups(url: str, numbers: list[str], rate: float) -> list[float]
 
 async def measure(url: str, customers: int, calls: int, rate: float, warmup: int) -> dict[str, Any]:
     tokens = await bench_users(url)
-    rng = random.Random(5)
-    numbers = [
-        screenpop_data.unknown_phone(n)
-        if rng.random() < 0.1
-        else screenpop_data.phone_of(rng.randint(1, customers))
-        for n in range(warmup + calls)
-    ]
+    numbers = caller_numbers(customers, warmup + calls)
     server = await FakeAmiServer().start()
     with tempfile.TemporaryDirectory() as tmp:
         process, address = start_service(url, server.port, Path(tmp))

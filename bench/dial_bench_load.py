@@ -45,24 +45,31 @@ async def make_tokens(url: str, manager_ids: list[int]) -> list[str]:
         await engine.dispose()
 
 
-def _serve(url: str, sock: socket.socket) -> None:
+def _serve(url: str, sock: socket.socket, log: Path | None) -> None:
+    if log is not None:  # what the service prints (warnings, errors) goes to the file
+        with log.open("ab") as out:
+            os.dup2(out.fileno(), 1)
+            os.dup2(out.fileno(), 2)
     settings = Settings(
         _env_file=None,
         database_url=url,
         var_dir=Path(tempfile.mkdtemp(prefix="bench-dial-")),
         secret_key="bench",
         agi_bind="",
+        audiosocket_bind="",  # two of these servers (bench_cluster.py) would both want 9092
     )
     config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def start_server(url: str) -> tuple[multiprocessing.Process, str]:
+def start_server(url: str, log: Path | None = None) -> tuple[multiprocessing.Process, str]:
+    """The service (no PBX) forked off this process, once its /healthz answers; what it prints
+    goes to ``log`` when given, else to this terminal."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     process = multiprocessing.get_context("fork").Process(
-        target=_serve, args=(url, sock), daemon=True
+        target=_serve, args=(url, sock, log), daemon=True
     )
     process.start()
     sock.close()
@@ -170,14 +177,25 @@ async def run_load(
                 *(manager(t, random.Random(i), paced) for i, t in enumerate(tokens))
             )
         with mode("burst") as burst:
-            for _ in range(rounds):
-                got = await asyncio.gather(*(_next(client, list_id, t) for t in tokens))
-                burst.extend(elapsed for elapsed, _ in got)
-                await asyncio.gather(
-                    *(
-                        _outcome(client, list_id, t, e)
-                        for t, (_, e) in zip(tokens, got, strict=True)
-                        if e
-                    )
-                )
+            burst.extend(await bursts([(client, t) for t in tokens], list_id, rounds))
         return load
+
+
+async def bursts(
+    seats: list[tuple[httpx2.AsyncClient, str]], list_id: int, rounds: int
+) -> list[float]:
+    """Every manager (a client of the instance they work on, and their token) asks ``next`` at
+    the same instant, ``rounds`` times; each round's entries get their outcome before the next
+    round. The latencies (seconds) of every ``next``."""
+    latencies: list[float] = []
+    for _ in range(rounds):
+        got = await asyncio.gather(*(_next(client, list_id, t) for client, t in seats))
+        latencies.extend(elapsed for elapsed, _ in got)
+        await asyncio.gather(
+            *(
+                _outcome(client, list_id, t, e)
+                for (client, t), (_, e) in zip(seats, got, strict=True)
+                if e
+            )
+        )
+    return latencies
