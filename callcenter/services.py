@@ -8,6 +8,7 @@ Handlers reach the parts with ``services_of(request)``.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ from callcenter.web_callback.service import WebCallbacks
 from callcenter.webhooks.events import call_hook
 from callcenter.webhooks.relay import WebhookRelay
 from pbx_bridge.agi import FastAgiServer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -127,6 +130,24 @@ class Services(CoreServices):
         bus, hub, dial_lists = cluster.bus, self.screenpop, self.dial_lists
         hub.relay = lambda change, args: bus.publish("hub", change=change, args=args)
         bus.on("hub", lambda m: hub.apply(str(m["change"]), list(m["args"])))
+
+        async def pops(_args: Message) -> list[Message]:
+            return hub.export()
+
+        async def catch_up() -> None:
+            """Started, or back on the bus: the pops as another instance holds them."""
+            try:
+                taken = hub.load(await bus.request("hub.pops", {}, 2))
+            except TimeoutError:
+                return  # nobody else runs
+            except Exception:
+                log.exception("screen-pops: asking another instance for its pops failed")
+                return
+            if taken:
+                log.info("screen-pops: %d calls' pops taken from another instance", taken)
+
+        bus.serve("hub.pops", pops)
+        bus.on_listening.append(catch_up)
         hub.board_listeners.append(self.live_board.absorb)
         dial_lists.elsewhere = lambda list_id: bus.publish("dial_list.build", list_id=list_id)
         self.live_board.leaders = self._leaders

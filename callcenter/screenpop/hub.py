@@ -99,6 +99,38 @@ class ScreenPopHub:
         finally:
             self._applying = False
 
+    def export(self) -> list[Message]:
+        """The pops as they stand, for an instance that starts or was away from the bus."""
+        return [
+            {
+                "key": list(key),
+                "ringing": pop.ringing,
+                "shown": {str(m): call_id for m, call_id in pop.shown.items()},
+                "open": sorted(pop.open),
+                "answered_by": pop.answered_by,
+            }
+            for key, pop in self._pops.items()
+        ]
+
+    def load(self, pops: list[Message]) -> int:
+        """Another instance's pops (:meth:`export`): those this hub does not know are taken,
+        and the managers connected here whose pop still rings get it. Returns how many."""
+        taken = 0
+        for state in pops:
+            key = (str(state["key"][0]), str(state["key"][1]))
+            if key in self._pops:
+                continue
+            pop = self._pops[key] = _Pop(
+                ringing=state["ringing"],
+                shown={int(m): str(c) for m, c in state["shown"].items()},
+                open={int(m) for m in state["open"]},
+                answered_by=state["answered_by"],
+            )
+            for manager_id in pop.open:
+                self._send(manager_id, {**pop.ringing, "call_id": pop.shown[manager_id]})
+            taken += 1
+        return taken
+
     def _share(self, change: str, *args: Any) -> None:
         if self.relay is not None and not self._applying:
             self.relay(change, list(args))

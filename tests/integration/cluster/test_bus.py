@@ -84,3 +84,18 @@ async def test_a_requests_error_and_silence(
     with pytest.raises(TimeoutError):
         await a.request("nobody-serves-this", {}, timeout=0.5)
     await asyncio.sleep(0)
+
+
+async def test_an_instance_that_starts_listening_runs_its_catch_up(pg: str) -> None:
+    bus = ClusterBus(asyncpg_dsn(pg), "late")
+    ran: list[bool] = []
+
+    async def catch_up() -> None:
+        ran.append(bus.listening)
+
+    bus.on_listening.append(catch_up)
+    await bus.start()
+    try:
+        await until(lambda: ran == [True])
+    finally:
+        await bus.stop()

@@ -147,3 +147,24 @@ def test_two_instances_started_at_once_on_an_empty_database(
         finally:
             a.stop()
             b.stop()
+
+
+def test_an_instance_started_during_a_call_shows_its_ringing_pop(
+    pg: str, tmp_path: Path, ami: ThreadedAmi
+) -> None:
+    """B was not running when the phone began to ring: it asks A for the pops at start, so
+    the operator whose browser lands on B sees the call."""
+    a, b = instance(tmp_path, "a", pg, ami), instance(tmp_path, "b", pg, ami)
+    operator = a.token("op1", "operator", extension="101")
+    a.start()
+    try:
+        with connect(f"ws://127.0.0.1:{a.port}/ws?token={operator}") as on_a:
+            ami.push(*ring())
+            assert [f["type"] for f in ws_frames(on_a, 2)] == ["call.ringing"]
+        b.start(standby=True)
+        with connect(f"ws://127.0.0.1:{b.port}/ws?token={operator}") as on_b:
+            [pop] = ws_frames(on_b, 2)
+        assert (pop["type"], pop["call_id"]) == ("call.ringing", TRUNK[2])
+    finally:
+        a.stop()
+        b.stop()

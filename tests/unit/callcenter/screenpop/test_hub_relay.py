@@ -101,3 +101,20 @@ def test_board_messages_reach_the_other_instances_boards_and_listeners() -> None
     a.publish_board({"type": "board.cluster", "cluster": {}}, share=False)
     assert heard == [message]
     assert frames(board_on_b) == [message]
+
+
+def test_an_instance_that_starts_takes_the_pops_as_another_holds_them() -> None:
+    a, _, _ = pair()
+    a.ring(CALL, ANNA, ringing())
+    a.ring(OTHER, BORIS, ringing(OTHER[1]))
+    a.answer(OTHER, BORIS)
+    restarted = ScreenPopHub()
+    anna, boris = restarted.subscribe(ANNA), restarted.subscribe(BORIS)
+    exported = json.loads(json.dumps(a.export(), default=str))
+    assert restarted.load(exported) == 2
+    assert frames(anna) == [ringing()]  # still ringing: her pop comes
+    assert frames(boris) == []  # answered already: nothing to show
+    assert restarted.load(exported) == 0  # known calls are not taken twice
+    assert not restarted.ring(CALL, ANNA, ringing())
+    restarted.end(OTHER, "answered")
+    assert frames(boris) == [{"type": "call.ended", "call_id": OTHER[1], "status": "answered"}]
