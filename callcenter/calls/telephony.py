@@ -307,15 +307,10 @@ class Telephony:
         pbx = pbx or next(iter(self.servers), "")
         link = self.links.get(pbx)
         if link is None and self._led_elsewhere(pbx):
-            args = {
-                "extension": extension,
-                "number": number,
-                "caller_id": caller_id,
-                "pbx": pbx,
-                "ring_seconds": ring_seconds,
-                "variables": variables,
-                "device": device,
-            }
+            args: Message = {
+                "extension": extension, "number": number, "caller_id": caller_id, "pbx": pbx,
+                "ring_seconds": ring_seconds, "variables": variables, "device": device,
+            }  # fmt: skip
             call_id: str = await self._ask("originate", args, ring_seconds + 20)
             return call_id
         if link is None or not link.client.connected:
