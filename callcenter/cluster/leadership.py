@@ -130,6 +130,8 @@ class Leadership:
                 await self._contend(self._conn)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
                 log.warning("leadership %s: the database connection failed: %r", self.role, exc)
+            except Exception:  # contending goes on, whatever happened
+                log.exception("leadership %s: unexpected failure", self.role)
             finally:
                 await self._step_down()
             await asyncio.sleep(self.retry)
@@ -162,7 +164,9 @@ class Leadership:
 
         When the event loop itself could not run for longer than the lease (a stall), a
         quick confirmation is still asked before stepping down: one that succeeds proves the
-        session, hence the lock, never went, and nothing acted meanwhile."""
+        session, hence the lock, never went. Had the session died during the stall, what
+        other tasks do before this confirmation fails (within ``beat``) is the one window
+        left; a loop that stalls for seconds has worse troubles."""
         left = last_ok + self.lease - time.monotonic()
         if left <= 0:
             log.warning(
