@@ -189,6 +189,8 @@ class ClusterBus:
                         await conn.fetchval("SELECT 1", timeout=5)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
                 log.warning("cluster bus: the listening connection failed: %r", exc)
+            except Exception:  # listening goes on, whatever happened
+                log.exception("cluster bus: unexpected failure of the listening connection")
             finally:
                 self._listening.clear()
                 if conn is not None:
