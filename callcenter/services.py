@@ -166,7 +166,7 @@ class Services(CoreServices):
             for name, state in self.telephony.status().items()
         ]
         instance = self.cluster.instance if self.cluster else None
-        return {"instance": instance, "pbx": pbx, "jobs": self.singletons.holder}
+        return {"instance": instance, "pbx": pbx}
 
 
 def services_of(conn: HTTPConnection) -> Services:

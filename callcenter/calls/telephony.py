@@ -229,9 +229,6 @@ class Telephony:
         here = (link.tracker.ringing_extensions() for link in self.links.values())
         return set().union(*here, *self.remote_ringing.values())
 
-    def leads(self, pbx: str) -> bool:
-        return pbx in self.links
-
     def reachable(self) -> bool:
         """Some PBX can take a call now: connected here, or led by another instance."""
         return any(

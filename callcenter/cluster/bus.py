@@ -74,7 +74,7 @@ class ClusterBus:
         self._sender: asyncpg.Connection | None = None
         # Run each time this instance starts listening (again): what it missed, it asks for.
         self.on_listening: list[Callable[[], Coroutine[Any, Any, None]]] = []
-        self.sent = self.received = self.lost = 0
+        self.received = 0  # messages heard: a reconnect after some says what it asks for
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -112,7 +112,6 @@ class ClusterBus:
             try:
                 self._out.put_nowait(payload)
             except asyncio.QueueFull:
-                self.lost += 1
                 log.warning("cluster bus: %d messages behind; one dropped", self._out.qsize())
 
     def _split(self, text: str) -> list[str]:
@@ -214,9 +213,7 @@ class ClusterBus:
             if self._sender is None or self._sender.is_closed():
                 self._sender = await connect(self.dsn, f"{self.instance} bus-send")
             await self._sender.execute(_NOTIFY, CHANNEL, batch, timeout=5)
-            self.sent += len(batch)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
-            self.lost += len(batch)
             log.warning("cluster bus: %d messages not sent: %r", len(batch), exc)
             if self._sender is not None:
                 self._sender.terminate()

@@ -107,7 +107,6 @@ class Leadership:
         self.beat, self.lease, self.grace, self.retry = beat, lease, grace, retry
         self.leader = False
         self.holder: str | None = None  # the leading instance's name, as last seen
-        self.elections = 0
         self._task: asyncio.Task[None] | None = None
         self._office: asyncio.Task[None] | None = None  # on_elected, beside the beats
         self._conn: asyncpg.Connection | None = None
@@ -180,7 +179,6 @@ class Leadership:
 
     async def _take_office(self) -> None:
         self.leader, self.holder = True, self.instance
-        self.elections += 1
         log.info("leadership %s: this instance (%s) leads", self.role, self.instance)
         # Taking office (connecting to the PBX, resuming jobs) may take longer than a lease:
         # the beats go on beside it.
