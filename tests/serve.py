@@ -29,6 +29,17 @@ def free_tcp_port() -> int:
         return int(s.getsockname()[1])
 
 
+def fake_pbx(port: int) -> dict[str, str]:
+    """The settings that bridge a service to the fake AMI server (tests/fakes/ami_server.py)
+    on ``port``, with FastAGI on a free port."""
+    return {
+        "CALLCENTER_AMI_PORT": str(port),
+        "CALLCENTER_AMI_USERNAME": "crm",
+        "CALLCENTER_AMI_SECRET": "crm-secret",
+        "CALLCENTER_AGI_BIND": "127.0.0.1:0",
+    }
+
+
 class Serve:
     def __init__(self, tmp_path: Path, **env: str) -> None:
         """A service on a fresh SQLite database in ``tmp_path``; ``env`` adds or overrides

@@ -107,7 +107,8 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         agi_bind="127.0.0.1:0",
         audiosocket_bind="127.0.0.1:0",
         # On PostgreSQL the app leads its PBX after this grace (callcenter/cluster/): short
-        # here, so the bridge connects at once; tests/cluster/ runs the real timings.
+        # here, so the bridge connects at once; the two-process tests of both tiers' cluster/
+        # folders run the real timings.
         leader_grace_seconds=0.4,
     )
 

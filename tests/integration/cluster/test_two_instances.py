@@ -15,7 +15,7 @@ from websockets.sync.client import connect
 from tests.fakes.threaded_ami import ThreadedAmi, chan, event, wait_until
 from tests.integration.conftest import scratch_pg_database
 from tests.integration.webhooks.test_webhook_delivery import DESK, TRUNK, ring, talk_and_hang_up
-from tests.serve import Serve, ws_frames
+from tests.serve import Serve, fake_pbx, ws_frames
 
 
 def instance(tmp_path: Path, name: str, pg: str, ami: ThreadedAmi) -> Serve:
@@ -25,10 +25,7 @@ def instance(tmp_path: Path, name: str, pg: str, ami: ThreadedAmi) -> Serve:
         CALLCENTER_DATABASE_URL=pg,
         CALLCENTER_INSTANCE_NAME=name,
         CALLCENTER_RECORDINGS_DIR=str(tmp_path / "recordings"),  # one store for both
-        CALLCENTER_AMI_PORT=str(ami.server.port),
-        CALLCENTER_AMI_USERNAME="crm",
-        CALLCENTER_AMI_SECRET="crm-secret",
-        CALLCENTER_AGI_BIND="127.0.0.1:0",
+        **fake_pbx(ami.server.port),
     )
 
 

@@ -12,7 +12,7 @@ from callcenter.cli import main
 from callcenter.core.instance import lock_path, sole_instance
 from callcenter.core.settings import Settings
 from tests.fakes.threaded_ami import ThreadedAmi
-from tests.serve import Serve
+from tests.serve import Serve, fake_pbx
 
 
 @pytest.fixture
@@ -124,13 +124,7 @@ def test_a_second_instance_on_one_sqlite_database_is_refused(
     """A real ``callcenter serve`` holds the database; a second start stops with what to do,
     before it migrates or binds anything; once the first is killed, the database is free."""
     ami = ThreadedAmi()
-    serve = Serve(
-        tmp_path,
-        CALLCENTER_AMI_PORT=str(ami.server.port),
-        CALLCENTER_AMI_USERNAME="crm",
-        CALLCENTER_AMI_SECRET="crm-secret",
-        CALLCENTER_AGI_BIND="127.0.0.1:0",
-    )
+    serve = Serve(tmp_path, **fake_pbx(ami.server.port))
     try:
         serve.start()
         for name in ("CALLCENTER_DATABASE_URL", "CALLCENTER_VAR_DIR"):

@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.fakes.threaded_ami import ThreadedAmi, wait_until
 from tests.integration.webhooks.conftest import SECRET
 from tests.integration.webhooks.test_webhook_delivery import CALL_EVENTS, ring, talk_and_hang_up
-from tests.serve import Serve
+from tests.serve import Serve, fake_pbx
 from tests.webhook_receiver import WebhookReceiver
 
 
@@ -19,10 +19,7 @@ def test_a_kill_mid_delivery_loses_nothing_and_sends_no_other_event_under_an_id(
 ) -> None:
     serve = Serve(
         tmp_path,
-        CALLCENTER_AMI_PORT=str(ami.server.port),
-        CALLCENTER_AMI_USERNAME="crm",
-        CALLCENTER_AMI_SECRET="crm-secret",
-        CALLCENTER_AGI_BIND="127.0.0.1:0",
+        **fake_pbx(ami.server.port),
         CALLCENTER_WEBHOOK_ALLOW="127.0.0.1",
         CALLCENTER_WEBHOOK_TIMEOUT_SECONDS="2",
     )
